@@ -1,0 +1,1 @@
+"""Klantstuur: a service platform in which the customer steers."""

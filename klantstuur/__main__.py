@@ -1,0 +1,5 @@
+import sys
+
+from klantstuur.cli import main
+
+sys.exit(main())

@@ -1,0 +1,89 @@
+"""``Idempotency-Key`` on API writes: a retry returns the first answer and changes nothing."""
+
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from klantstuur.accounts.models import IdempotencyRecord
+
+from .auth import user_for_bearer
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+PENDING = 0
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get("Idempotency-Key")
+        if (
+            not key
+            or request.method not in WRITE_METHODS
+            or not request.path.startswith("/api/")
+        ):
+            return self.get_response(request)
+        if len(key) > 200:
+            return JsonResponse(
+                {
+                    "detail": "Idempotency-Key is too long (at most 200 characters).",
+                    "errors": [{"field": "Idempotency-Key", "reason": "too long"}],
+                },
+                status=400,
+            )
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = user_for_bearer(token.strip()) if scheme.lower() == "bearer" and token else None
+        if user is None:
+            return self.get_response(request)  # the API answers 401
+        request._api_user = user  # type: ignore[attr-defined]
+
+        # Claim the key first; a concurrent or later retry finds the claim.
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user=user,
+                    key=key,
+                    method=request.method or "",
+                    path=request.path,
+                    status_code=PENDING,
+                    body=b"",
+                )
+        except IntegrityError:
+            return self._replay(user, key, request)
+
+        response = self.get_response(request)
+        if response.status_code >= 500 or getattr(response, "streaming", False):
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            return response
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            status_code=response.status_code,
+            content_type=response.get("Content-Type", "application/json"),
+            body=response.content,
+        )
+        return response
+
+    def _replay(self, user: object, key: str, request: HttpRequest) -> HttpResponse:
+        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if record is None:  # pragma: no cover - deleted between the two queries
+            return JsonResponse({"detail": "Retry the request."}, status=409)
+        if record.method != request.method or record.path != request.path:
+            return JsonResponse(
+                {
+                    "detail": "This Idempotency-Key was used for another request.",
+                    "errors": [{"field": "Idempotency-Key", "reason": "used for another request"}],
+                },
+                status=422,
+            )
+        if record.status_code == PENDING:
+            return JsonResponse(
+                {"detail": "A request with this Idempotency-Key is still being processed."},
+                status=409,
+            )
+        response = HttpResponse(
+            bytes(record.body), status=record.status_code, content_type=record.content_type
+        )
+        response["Idempotent-Replayed"] = "true"
+        return response

@@ -1,0 +1,143 @@
+"""``klantstuur``: demo, serve, worker, token create, and every Django command."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _setup(data_dir: str | None = None, *, demo: bool = False) -> None:
+    if data_dir:
+        os.environ["KLANTSTUUR_DATA_DIR"] = str(Path(data_dir).resolve())
+    if demo:
+        os.environ["KLANTSTUUR_DEMO"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klantstuur.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup(args.data_dir, demo=True)
+    os.environ["SITE_URL"] = f"http://127.0.0.1:{args.port}"
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.SITE_URL = os.environ["SITE_URL"]
+    call_command("migrate", interactive=False, verbosity=0)
+    from klantstuur.demo.data import BUSINESSES, CUSTOMERS, DEMO_PASSWORD, demo_loaded, load_demo
+
+    if not demo_loaded():
+        load_demo()
+        print("Demo data loaded.")
+    url = settings.SITE_URL
+    print(f"\nKlantstuur demo: {url}/   (data in {settings.DATA_DIR})")
+    print(f"Staff console: {url}/console/   password for every staff login: {DEMO_PASSWORD}")
+    for _slug, (name, seeds) in BUSINESSES.items():
+        print(f"  {name}: " + ", ".join(s.email for s in seeds))
+    print(f"Customer portal: {url}/portal/login/   (magic link shown on screen and printed here)")
+    print("  customers: " + ", ".join(email for _, email in CUSTOMERS))
+    print(f"API docs: {url}/api/v1/docs   token: klantstuur token create --email EMAIL\n")
+    sys.stdout.flush()
+    env = dict(os.environ)
+    worker = subprocess.Popen([sys.executable, "-m", "klantstuur", "worker"], env=env)  # noqa: S603
+    try:
+        import uvicorn
+
+        uvicorn.run(
+            "klantstuur.asgi:application",
+            host="127.0.0.1",
+            port=args.port,
+            log_level="warning",
+            lifespan="off",
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    import uvicorn
+
+    uvicorn.run(
+        "klantstuur.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        lifespan="off",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    from klantstuur.worker import run_forever
+
+    run_forever()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    _setup()
+    from klantstuur.accounts.services import token_for_email
+    from klantstuur.core.errors import DomainError
+
+    try:
+        print(token_for_email(email=args.email, business_slug=args.business))
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="klantstuur", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+
+    demo = sub.add_parser("demo", help="migrate, load the demo, serve pages, API and worker")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--data-dir", default=os.environ.get("KLANTSTUUR_DATA_DIR", ".klantstuur"))
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="the web process (configure with DATABASE_URL, SECRET_KEY…)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="the background worker")
+    worker.set_defaults(func=cmd_worker)
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="print a new API token for a staff member or customer")
+    create.add_argument("--email", required=True)
+    create.add_argument("--business", default=None, help="business slug (needed for a customer of several)")
+    create.set_defaults(func=cmd_token)
+
+    known = {"demo", "serve", "worker", "token", "-h", "--help"}
+    if argv and argv[0] not in known:
+        # Anything else is a Django management command: klantstuur migrate, createsuperuser…
+        _setup()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["klantstuur", *argv])
+        return 0
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

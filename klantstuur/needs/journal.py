@@ -1,0 +1,57 @@
+"""Writing to the journal. Only services call this, inside their transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from klantstuur.businesses.models import StaffMember
+from klantstuur.customers.models import Customer
+
+from .models import INTERNAL_KINDS, EventKind, JournalEvent, Need
+
+# Staff coordinating among themselves before anything changes for the customer.
+# The accepted handoff (a new owner) is shown to the customer; these are not.
+STAFF_ONLY_KINDS = frozenset(
+    {
+        EventKind.HANDOFF_OFFERED,
+        EventKind.HANDOFF_DECLINED,
+        EventKind.HANDOFF_REMINDED,
+        EventKind.HANDOFF_EXPIRED,
+    }
+)
+
+
+def record_event(
+    *,
+    need: Need | None,
+    customer: Customer | None = None,
+    kind: EventKind,
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> JournalEvent:
+    """Append one event; reactions (notifications) run after the commit."""
+    if need is None and customer is None:
+        raise ValueError("An event concerns a need or a customer.")
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        raise RuntimeError("Journal events are written inside the change's transaction.")
+    owner_customer = customer if customer is not None else need.customer  # type: ignore[union-attr]
+    event = JournalEvent.objects.create(
+        business_id=owner_customer.business_id,
+        customer=owner_customer,
+        need=need,
+        kind=kind,
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        visible_to_customer=kind not in INTERNAL_KINDS and kind not in STAFF_ONLY_KINDS,
+        data=data or {},
+        at=at or timezone.now(),
+    )
+    from .notifications import enqueue_for_event
+
+    transaction.on_commit(lambda: enqueue_for_event(event.pk))
+    return event

@@ -1,0 +1,275 @@
+"""Needs, their owners, handoffs, remedies and the journal (DESIGN.md §2)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from klantstuur.businesses.models import Business, StaffMember
+from klantstuur.customers.models import Customer
+
+
+class NeedKind(models.TextChoices):
+    QUESTION = "question", _("Question")
+    COMPLAINT = "complaint", _("Complaint")
+    ORDER = "order", _("Order")
+    RETURN = "return", _("Return")
+    OTHER = "other", _("Other")
+
+
+class NeedStatus(models.TextChoices):
+    # Someone is working on it; the owner acts next.
+    OPEN = "open", _("Open")
+    # The owner proposed a resolution; the customer confirms or reopens.
+    AWAITING_CUSTOMER = "awaiting_customer", _("Awaiting your confirmation")
+    # The customer confirmed (or the announced quiet period passed).
+    SOLVED = "solved", _("Solved")
+    # The customer withdrew it.
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The only status changes there are, and the step that makes each one.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (NeedStatus.OPEN, NeedStatus.AWAITING_CUSTOMER): "propose",
+    (NeedStatus.AWAITING_CUSTOMER, NeedStatus.SOLVED): "confirm",
+    (NeedStatus.AWAITING_CUSTOMER, NeedStatus.OPEN): "reopen",
+    (NeedStatus.SOLVED, NeedStatus.OPEN): "reopen",
+    (NeedStatus.OPEN, NeedStatus.CANCELLED): "cancel",
+    (NeedStatus.AWAITING_CUSTOMER, NeedStatus.CANCELLED): "cancel",
+}
+
+ACTIVE_STATUSES = (NeedStatus.OPEN, NeedStatus.AWAITING_CUSTOMER)
+
+
+def can_transition(old: str, new: str) -> bool:
+    return (old, new) in TRANSITIONS
+
+
+class Need(models.Model):
+    """What a customer wants done or solved; the unit of work and of measurement."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="needs")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="needs")
+    kind = models.CharField(max_length=20, choices=NeedKind.choices)
+    summary = models.CharField(max_length=300)
+    # What the customer is trying to achieve or avoid (R5).
+    goal = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=20, choices=NeedStatus.choices, default=NeedStatus.OPEN)
+    # Exactly one owner at every moment: NOT NULL, and only an accepted handoff changes it.
+    owner = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="owned_needs")
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Set when the customer writes and the owner has not answered yet.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+
+    # What the business committed to (a time, a window, a place).
+    promise_due_at = models.DateTimeField(null=True, blank=True)
+    promise_text = models.CharField(max_length=300, blank=True, default="")
+
+    resolution_summary = models.TextField(blank=True, default="")
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    autoconfirm_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+
+    # The need's own figures, kept as events arrive (F() updates).
+    contacts = models.PositiveIntegerField(default=0)
+    handoffs = models.PositiveIntegerField(default=0)
+    reopens = models.PositiveIntegerField(default=0)
+    experience_index = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=NeedStatus.values), name="need_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=NeedStatus.AWAITING_CUSTOMER)
+                | Q(proposed_at__isnull=False, autoconfirm_at__isnull=False),
+                name="need_awaiting_has_proposal",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=NeedStatus.SOLVED) | Q(solved_at__isnull=False),
+                name="need_solved_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business", "status", "-created_at"]),
+            models.Index(fields=["business", "-created_at"]),
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["customer", "-created_at"]),
+            models.Index(fields=["status", "autoconfirm_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.summary}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class HandoffStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    # Nobody answered in time; the need stayed with its owner.
+    EXPIRED = "expired", _("Expired")
+    # The need was closed before the colleague answered.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Handoff(models.Model):
+    """An offer of ownership. Until it is accepted, the old owner owns the need."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="handoff_offers")
+    from_staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    to_staff = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="handoffs_offered"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=HandoffStatus.choices, default=HandoffStatus.OFFERED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    remind_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [
+            # One open offer per need at a time: two can never race to ownership.
+            models.UniqueConstraint(
+                fields=["need"],
+                condition=Q(status="offered"),
+                name="one_open_handoff_per_need",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_staff=models.F("to_staff")), name="handoff_to_someone_else"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["to_staff", "status"]),
+            models.Index(fields=["status", "expires_at"]),
+            models.Index(fields=["status", "remind_at"]),
+        ]
+
+
+class RemedyKind(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    CREDIT = "credit", _("Credit")
+    REPLACEMENT = "replacement", _("Replacement")
+    REDELIVERY = "redelivery", _("Redelivery")
+    GOODWILL = "goodwill", _("Goodwill gesture")
+
+
+class Remedy(models.Model):
+    """Granted on the spot, within the granter's authority (R10). No approval queue."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="remedies")
+    kind = models.CharField(max_length=20, choices=RemedyKind.choices)
+    amount_cents = models.PositiveIntegerField()
+    note = models.TextField(blank=True, default="")
+    granted_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "remedies"
+
+
+class EventKind(models.TextChoices):
+    NEED_OPENED = "need_opened", _("Need opened")
+    CUSTOMER_MESSAGE = "customer_message", _("Message from the customer")
+    STAFF_MESSAGE = "staff_message", _("Message to the customer")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+    HANDOFF_OFFERED = "handoff_offered", _("Handoff offered")
+    HANDOFF_ACCEPTED = "handoff_accepted", _("New owner")
+    HANDOFF_DECLINED = "handoff_declined", _("Handoff declined")
+    HANDOFF_REMINDED = "handoff_reminded", _("Handoff reminder")
+    HANDOFF_EXPIRED = "handoff_expired", _("Handoff expired")
+    REMEDY_GRANTED = "remedy_granted", _("Remedy granted")
+    RESOLUTION_PROPOSED = "resolution_proposed", _("Resolution proposed")
+    RESOLUTION_CONFIRMED = "resolution_confirmed", _("Solved")
+    NEED_REOPENED = "need_reopened", _("Reopened")
+    NEED_CANCELLED = "need_cancelled", _("Cancelled")
+    CUSTOMER_UPDATED = "customer_updated", _("Details corrected")
+
+
+# Never shown to a customer, whatever the event's flag says.
+INTERNAL_KINDS = frozenset({EventKind.INTERNAL_NOTE})
+
+
+class JournalEventQuerySet(models.QuerySet["JournalEvent"]):
+    def visible_to_customer(self) -> "JournalEventQuerySet":
+        return self.filter(visible_to_customer=True).exclude(kind__in=INTERNAL_KINDS)
+
+
+class JournalEvent(models.Model):
+    """One entry of the append-only journal: the timeline staff and customer read.
+
+    Written by services in the same transaction as the change it records.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="journal")
+    # Null for events about the customer rather than one need (a corrected address).
+    need = models.ForeignKey(
+        Need, on_delete=models.CASCADE, null=True, blank=True, related_name="journal"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    actor_staff = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    visible_to_customer = models.BooleanField(default=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = JournalEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="internal_note") | Q(visible_to_customer=False),
+                name="internal_note_is_hidden",
+            ),
+            models.CheckConstraint(
+                condition=Q(actor_staff__isnull=True) | Q(actor_customer__isnull=True),
+                name="journal_one_actor",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["need", "at", "id"]),
+            models.Index(fields=["customer", "at"]),
+            models.Index(fields=["business", "kind", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("The journal is append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor_staff_id:
+            return self.actor_staff.name  # type: ignore[union-attr]
+        if self.actor_customer_id:
+            return self.actor_customer.name  # type: ignore[union-attr]
+        return "Klantstuur"
+
+    @property
+    def actor_kind(self) -> str:
+        if self.actor_staff_id:
+            return "staff"
+        if self.actor_customer_id:
+            return "customer"
+        return "system"

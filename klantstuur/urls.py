@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from klantstuur.api.v1 import api
+from klantstuur.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("console/", include("klantstuur.console.urls")),
+    path("portal/", include("klantstuur.portal.urls")),
+    path("", include("klantstuur.demo.urls")),
+]
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "No such endpoint."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Internal error; nothing was changed."}, status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+admin.site.site_header = "Klantstuur"
+admin.site.site_title = "Klantstuur"
