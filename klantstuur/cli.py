@@ -42,7 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"API docs: {url}/api/v1/docs   token: klantstuur token create --email EMAIL\n")
     sys.stdout.flush()
     env = dict(os.environ)
-    worker = subprocess.Popen([sys.executable, "-m", "klantstuur", "worker"], env=env)  # noqa: S603
+    worker = subprocess.Popen([sys.executable, "-m", "klantstuur", "worker"], env=env)
     try:
         import uvicorn
 
@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--data-dir", default=os.environ.get("KLANTSTUUR_DATA_DIR", ".klantstuur"))
     demo.set_defaults(func=cmd_demo)
 
-    serve = sub.add_parser("serve", help="the web process (configure with DATABASE_URL, SECRET_KEY…)")
+    serve = sub.add_parser(
+        "serve", help="the web process (configure with DATABASE_URL, SECRET_KEY…)"
+    )
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
@@ -119,9 +121,13 @@ def main(argv: list[str] | None = None) -> int:
 
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
-    create = token_sub.add_parser("create", help="print a new API token for a staff member or customer")
+    create = token_sub.add_parser(
+        "create", help="print a new API token for a staff member or customer"
+    )
     create.add_argument("--email", required=True)
-    create.add_argument("--business", default=None, help="business slug (needed for a customer of several)")
+    create.add_argument(
+        "--business", default=None, help="business slug (needed for a customer of several)"
+    )
     create.set_defaults(func=cmd_token)
 
     known = {"demo", "serve", "worker", "token", "-h", "--help"}

@@ -105,7 +105,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "klantstuur.sqlite3",
+            "NAME": str(DATA_DIR / "klantstuur.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so the web server and the
                 # worker never deadlock upgrading a read lock; WAL lets reads go on.
@@ -131,7 +131,7 @@ LOGIN_REDIRECT_URL = "console:home"
 # Customer magic links: valid for a day, usable once.
 SESAME_MAX_AGE = 24 * 60 * 60
 SESAME_ONE_TIME = True
-SESAME_TOKEN_NAME = "t"
+SESAME_TOKEN_NAME = "t"  # noqa: S105 - the query parameter name, not a secret
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

@@ -97,7 +97,9 @@ class ApiClient:
 
     def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
         return self.client.post(
-            path, body if body is not None else {}, content_type="application/json",
+            path,
+            body if body is not None else {},
+            content_type="application/json",
             **self._headers(headers),
         )
 
@@ -107,7 +109,9 @@ class ApiClient:
         )
 
     def put(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
-        return self.client.put(path, body, content_type="application/json", **self._headers(headers))
+        return self.client.put(
+            path, body, content_type="application/json", **self._headers(headers)
+        )
 
     def delete(self, path: str, headers: dict[str, str] | None = None) -> Any:
         return self.client.delete(path, **self._headers(headers))

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from klantstuur.accounts.models import IdempotencyRecord
+from klantstuur.accounts.models import IdempotencyRecord, User
 
 from .auth import user_for_bearer
 
@@ -65,7 +65,7 @@ class IdempotencyMiddleware:
         )
         return response
 
-    def _replay(self, user: object, key: str, request: HttpRequest) -> HttpResponse:
+    def _replay(self, user: User, key: str, request: HttpRequest) -> HttpResponse:
         record = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if record is None:  # pragma: no cover - deleted between the two queries
             return JsonResponse({"detail": "Retry the request."}, status=409)

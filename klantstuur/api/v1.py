@@ -10,7 +10,7 @@ from pydantic import Field
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.businesses.selectors import staff_of_business
-from klantstuur.core.errors import DomainError, Invalid, NotFound
+from klantstuur.core.errors import DomainError, Invalid
 from klantstuur.customers import services as customer_services
 from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.needs import selectors, services

@@ -13,8 +13,9 @@ from klantstuur.businesses.services import business_create, staff_create
 from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create
 from klantstuur.needs import services as needs
+from klantstuur.needs.models import Need
 
-DEMO_PASSWORD = "klantstuur-demo"
+DEMO_PASSWORD = "klantstuur-demo"  # noqa: S105 - published in the README on purpose
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ BUSINESSES: dict[str, tuple[str, list[StaffSeed]]] = {
     "pannenkoekenboom": (
         "De Pannenkoekenboom",
         [
-            StaffSeed("manager@pannenkoekenboom.example", "Marleen (bedrijfsleider)", Role.MANAGER, 20000),
+            StaffSeed(
+                "manager@pannenkoekenboom.example", "Marleen (bedrijfsleider)", Role.MANAGER, 20000
+            ),
             StaffSeed("sanne@pannenkoekenboom.example", "Sanne", Role.HOST, 2500),
             StaffSeed("daan@pannenkoekenboom.example", "Daan", Role.HOST, 2500),
             StaffSeed("keuken@pannenkoekenboom.example", "Keuken (Joost)", Role.KITCHEN, 0),
@@ -43,10 +46,14 @@ BUSINESSES: dict[str, tuple[str, list[StaffSeed]]] = {
             StaffSeed("noor@fietsenwinkel.example", "Noor", Role.AGENT, 5000),
             StaffSeed("milan@fietsenwinkel.example", "Milan", Role.AGENT, 5000),
             StaffSeed("eva@fietsenwinkel.example", "Eva (teamleider)", Role.LEAD, 50000),
-            StaffSeed("vervoerder@fietsenwinkel.example", "Vervoerder (koppeling)", Role.CARRIER, 0),
+            StaffSeed(
+                "vervoerder@fietsenwinkel.example", "Vervoerder (koppeling)", Role.CARRIER, 0
+            ),
         ],
     ),
 }
+
+CustomerMap = dict[tuple[str, str], Customer]
 
 CUSTOMERS = [("Anna de Boer", "anna@example.com"), ("Bram Jansen", "bram@example.com")]
 
@@ -78,7 +85,7 @@ def load_demo() -> None:
     _shop_story(staff, customers)
 
 
-def _restaurant_story(staff: dict[str, StaffMember], customers: dict) -> None:  # type: ignore[type-arg]
+def _restaurant_story(staff: dict[str, StaffMember], customers: CustomerMap) -> None:
     anna = customers[("pannenkoekenboom", "anna@example.com")]
     bram = customers[("pannenkoekenboom", "bram@example.com")]
     sanne = staff["sanne@pannenkoekenboom.example"]
@@ -89,7 +96,9 @@ def _restaurant_story(staff: dict[str, StaffMember], customers: dict) -> None:  
         customer=anna, kind="question", summary="Hebben jullie een kinderstoel op het terras?"
     )
     old = _assign(old, sanne)
-    needs.message_post_by_staff(staff=sanne, need=old, body="Ja, drie. Ik zet er een voor je klaar.")
+    needs.message_post_by_staff(
+        staff=sanne, need=old, body="Ja, drie. Ik zet er een voor je klaar."
+    )
     needs.resolution_propose(staff=sanne, need=old, summary="Kinderstoel staat klaar aan tafel 12.")
     needs.resolution_confirm(customer=anna, need=old)
 
@@ -108,9 +117,13 @@ def _restaurant_story(staff: dict[str, StaffMember], customers: dict) -> None:  
     needs.message_post_by_staff(
         staff=sanne, need=cold, body="Loper zocht tafel 21 i.p.v. 12; besproken.", internal=True
     )
-    needs.remedy_grant(staff=sanne, need=cold, kind="goodwill", amount_cents=450, note="Kinderijsje van het huis")
+    needs.remedy_grant(
+        staff=sanne, need=cold, kind="goodwill", amount_cents=450, note="Kinderijsje van het huis"
+    )
     needs.resolution_propose(
-        staff=sanne, need=cold, summary="Nieuwe warme pannenkoek gebracht en een ijsje van het huis."
+        staff=sanne,
+        need=cold,
+        summary="Nieuwe warme pannenkoek gebracht en een ijsje van het huis.",
     )
 
     # Bram waits for an answer.
@@ -123,7 +136,7 @@ def _restaurant_story(staff: dict[str, StaffMember], customers: dict) -> None:  
     _assign(gluten, daan)
 
 
-def _shop_story(staff: dict[str, StaffMember], customers: dict) -> None:  # type: ignore[type-arg]
+def _shop_story(staff: dict[str, StaffMember], customers: CustomerMap) -> None:
     anna = customers[("fietsenwinkel", "anna@example.com")]
     bram = customers[("fietsenwinkel", "bram@example.com")]
     noor = staff["noor@fietsenwinkel.example"]
@@ -137,12 +150,19 @@ def _shop_story(staff: dict[str, StaffMember], customers: dict) -> None:  # type
         goal="Vrijdag weer veilig naar mijn werk fietsen.",
     )
     brakes = _assign(brakes, noor)
-    needs.message_post_by_customer(customer=anna, need=brakes, body="Track & trace zegt al 3 dagen 'onderweg'.")
-    needs.message_post_by_staff(
-        staff=noor, need=brakes, body="Ik zoek het uit bij de vervoerder en kom vandaag bij je terug."
+    needs.message_post_by_customer(
+        customer=anna, need=brakes, body="Track & trace zegt al 3 dagen 'onderweg'."
     )
     needs.message_post_by_staff(
-        staff=noor, need=brakes, body="Vervoerder kan pakket niet vinden. Nieuwe zending + vergoeding?", internal=True
+        staff=noor,
+        need=brakes,
+        body="Ik zoek het uit bij de vervoerder en kom vandaag bij je terug.",
+    )
+    needs.message_post_by_staff(
+        staff=noor,
+        need=brakes,
+        body="Vervoerder kan pakket niet vinden. Nieuwe zending + vergoeding?",
+        internal=True,
     )
     needs.handoff_offer(
         staff=noor,
@@ -158,18 +178,24 @@ def _shop_story(staff: dict[str, StaffMember], customers: dict) -> None:  # type
         goal="De juiste band voor de fiets van mijn zoon.",
     )
     tube = _assign(tube, milan)
-    needs.remedy_grant(staff=milan, need=tube, kind="replacement", amount_cents=899, note="26 inch binnenband")
-    needs.resolution_propose(staff=milan, need=tube, summary="Juiste binnenband verstuurd; retourlabel gemaild.")
+    needs.remedy_grant(
+        staff=milan, need=tube, kind="replacement", amount_cents=899, note="26 inch binnenband"
+    )
+    needs.resolution_propose(
+        staff=milan, need=tube, summary="Juiste binnenband verstuurd; retourlabel gemaild."
+    )
     needs.need_reopen(customer=bram, need=tube, reason="Het retourlabel is niet aangekomen.")
 
-    saddle = needs.need_open(customer=bram, kind="question", summary="Past zadel X op een Gazelle Orange?")
+    saddle = needs.need_open(
+        customer=bram, kind="question", summary="Past zadel X op een Gazelle Orange?"
+    )
     saddle = _assign(saddle, noor)
     needs.message_post_by_staff(staff=noor, need=saddle, body="Ja, met de standaard zadelpen.")
     needs.resolution_propose(staff=noor, need=saddle, summary="Past, met standaard zadelpen.")
     needs.resolution_confirm(customer=bram, need=saddle)
 
 
-def _assign(need, owner: StaffMember):  # type: ignore[no-untyped-def]
+def _assign(need: Need, owner: StaffMember) -> Need:
     """Demo only: let the story pick its owner through a real, accepted handoff."""
     if need.owner_id == owner.pk:
         return need

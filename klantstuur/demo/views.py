@@ -11,17 +11,16 @@ from klantstuur.accounts.services import customer_user
 from klantstuur.businesses.models import StaffMember
 from klantstuur.customers.models import Customer
 
-from .data import DEMO_PASSWORD, personas
+from .data import DEMO_PASSWORD, Persona, personas
 
 
 def landing(request: HttpRequest) -> HttpResponse:
     if not settings.DEMO_MODE:
-        user = request.user if request.user.is_authenticated else None
-        if customer_of(user) is not None:  # type: ignore[arg-type]
+        if customer_of(request.user) is not None:  # type: ignore[arg-type]
             return redirect("portal:home")
         return redirect("console:home")
     people = personas()
-    businesses: dict[str, list] = {}  # type: ignore[type-arg]
+    businesses: dict[str, list[Persona]] = {}
     for p in people:
         businesses.setdefault(p.business, []).append(p)
     return render(
@@ -52,5 +51,3 @@ def persona_login(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("portal:home")
     raise Http404
-
-

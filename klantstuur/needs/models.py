@@ -138,6 +138,9 @@ class Handoff(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     answer_reason = models.TextField(blank=True, default="")
 
+    def __str__(self) -> str:
+        return f"{self.from_staff_id} -> {self.to_staff_id} ({self.status})"
+
     class Meta:
         constraints = [
             # One open offer per need at a time: two can never race to ownership.
@@ -178,6 +181,9 @@ class Remedy(models.Model):
 
     class Meta:
         verbose_name_plural = "remedies"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_cents}"
 
 
 class EventKind(models.TextChoices):
@@ -256,7 +262,7 @@ class JournalEvent(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise RuntimeError("The journal is append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     @property
     def actor_name(self) -> str:
