@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from klantstuur.api.v1 import api
-from klantstuur.core.views import healthz
+from klantstuur.core.views import healthz, set_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,6 +1,6 @@
 from django.db import connection
 from django.db.utils import Error as DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -12,3 +12,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembered on the person's own user as well."""
+    from django.views.i18n import set_language as django_set_language
+
+    from .middleware import SUPPORTED
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if request.method == "POST" and language in SUPPORTED and user.is_authenticated:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response

@@ -14,6 +14,7 @@ from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create
 from klantstuur.needs import services as needs
 from klantstuur.needs.models import Need
+from klantstuur.needs.notifications import notifications_suppressed
 
 DEMO_PASSWORD = "klantstuur-demo"  # noqa: S105 - published in the README on purpose
 
@@ -62,8 +63,13 @@ def demo_loaded() -> bool:
     return Business.objects.filter(slug="pannenkoekenboom").exists()
 
 
-@transaction.atomic
 def load_demo() -> None:
+    # History, not news: nobody gets e-mails about the demo's past.
+    with notifications_suppressed(), transaction.atomic():
+        _load()
+
+
+def _load() -> None:
     staff: dict[str, StaffMember] = {}
     customers: dict[tuple[str, str], Customer] = {}
     for slug, (name, seeds) in BUSINESSES.items():

@@ -51,7 +51,8 @@ def record_event(
         data=data or {},
         at=at or timezone.now(),
     )
-    from .notifications import enqueue_for_event
+    from .notifications import _suppressed, enqueue_for_event
 
-    transaction.on_commit(lambda: enqueue_for_event(event.pk))
+    if not _suppressed.get():
+        transaction.on_commit(lambda: enqueue_for_event(event.pk))
     return event

@@ -6,6 +6,9 @@ place a person learns something.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -36,7 +39,22 @@ TO_COLLEAGUES = {
 NOTIFIED = TO_CUSTOMER | TO_OWNER | TO_COLLEAGUES | {EventKind.NEED_OPENED}
 
 
+_suppressed: ContextVar[bool] = ContextVar("notifications_suppressed", default=False)
+
+
+@contextmanager
+def notifications_suppressed() -> Iterator[None]:
+    """For loading history (the demo): record events without telling anyone now."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def enqueue_for_event(event_id: int) -> None:
+    if _suppressed.get():
+        return
     try:
         send_event_notifications.enqueue(event_id)
     except Exception:  # a notification must never undo or break the change itself

@@ -6,7 +6,7 @@ actor's authority and the transition table, then writes state and its journal
 event in the same transaction.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
@@ -67,7 +67,7 @@ def _require_owner(need: Need, staff: StaffMember) -> None:
         )
 
 
-def _withdraw_open_offers(need: Need, now) -> None:  # type: ignore[no-untyped-def]
+def _withdraw_open_offers(need: Need, now: datetime) -> None:
     Handoff.objects.filter(need=need, status=HandoffStatus.OFFERED).update(
         status=HandoffStatus.WITHDRAWN, answered_at=now
     )
@@ -344,7 +344,7 @@ def handoff_decline(*, staff: StaffMember, handoff: Handoff, reason: str) -> Han
     return handoff
 
 
-def handoffs_remind_and_expire(*, now=None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def handoffs_remind_and_expire(*, now: datetime | None = None) -> tuple[int, int]:
     """Worker sweep: remind both sides at half time, expire at the deadline.
 
     The need never goes unowned: an expired offer leaves it with its owner.
@@ -506,7 +506,7 @@ def resolution_propose(*, staff: StaffMember, need: Need, summary: str) -> Need:
     return need
 
 
-def _solve(need: Need, *, customer: Customer | None, now, auto: bool) -> None:  # type: ignore[no-untyped-def]
+def _solve(need: Need, *, customer: Customer | None, now: datetime, auto: bool) -> None:
     Need.objects.filter(pk=need.pk).update(
         status=NeedStatus.SOLVED, solved_at=now, autoconfirm_at=None, updated_at=now
     )
@@ -531,7 +531,7 @@ def resolution_confirm(*, customer: Customer, need: Need) -> Need:
     return need
 
 
-def resolutions_autoconfirm(*, now=None) -> int:  # type: ignore[no-untyped-def]
+def resolutions_autoconfirm(*, now: datetime | None = None) -> int:
     """Worker sweep: proposals unanswered past the announced period count as confirmed."""
     now = now or timezone.now()
     due = list(
