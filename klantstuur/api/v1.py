@@ -3,6 +3,7 @@
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RequestDataTooBig
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -16,6 +17,7 @@ from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.needs import selectors, services
 
 from . import auth, schemas
+from .orders import router as orders_router
 from .pagination import PageParams, page
 from .serializers import (
     customer_out,
@@ -72,7 +74,18 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    body: dict[str, Any] = {"detail": str(exc)}
+    if exc.status_code == 400:  # the body could not be parsed as JSON
+        body["errors"] = [{"field": "body", "reason": str(exc)}]
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    reason = _("The request body is too large.")
+    return api.create_response(
+        request, {"detail": reason, "errors": [{"field": "body", "reason": reason}]}, status=400
+    )
 
 
 # --- staff: customers and colleagues -----------------------------------------------
@@ -121,7 +134,7 @@ class NeedPage(Schema):
 class NeedFilters(PageParams):
     status: Literal["open", "awaiting_customer", "solved", "cancelled"] | None = None
     owner: str | None = Field(default=None, description="`me` or a staff id")
-    customer_id: int | None = None
+    customer_id: int | None = Field(default=None, ge=1, le=schemas.MAX_ID)
 
 
 @staff_router.post("/needs", response={201: schemas.NeedOut})
@@ -146,7 +159,8 @@ def need_list(request: HttpRequest, filters: Query[NeedFilters]) -> Any:
     if filters.owner == "me":
         owner_id = me.pk
     elif filters.owner is not None:
-        if not filters.owner.isdigit():
+        owner = filters.owner
+        if not (owner.isascii() and owner.isdecimal()) or int(owner) > schemas.MAX_ID:
             raise Invalid(_("Use `me` or a staff id."), field="owner")
         owner_id = int(filters.owner)
     qs = selectors.needs_for_business(
@@ -180,7 +194,9 @@ def need_timeline(request: HttpRequest, need_id: int, params: Query[PageParams])
 def need_message(request: HttpRequest, need_id: int, payload: schemas.MessageIn) -> Any:
     me = auth.staff(request)
     need = selectors.need_for_staff(staff=me, need_id=need_id)
-    services.message_post_by_staff(staff=me, need=need, body=payload.body, internal=payload.internal)
+    services.message_post_by_staff(
+        staff=me, need=need, body=payload.body, internal=payload.internal
+    )
     event = selectors.timeline(need=need, for_customer=False).order_by("-at", "-id").first()
     return 201, event_out(event)  # type: ignore[arg-type]
 
@@ -323,4 +339,5 @@ def my_need_cancel(request: HttpRequest, need_id: int, payload: schemas.Optional
 
 api.add_router("/", staff_router)
 api.add_router("/", me_router)
+api.add_router("/", orders_router)
 

@@ -202,6 +202,19 @@ class EventKind(models.TextChoices):
     NEED_REOPENED = "need_reopened", _("Reopened")
     NEED_CANCELLED = "need_cancelled", _("Cancelled")
     CUSTOMER_UPDATED = "customer_updated", _("Details corrected")
+    # orders, floor and delivery
+    ORDER_PLACED = "order_placed", _("Order placed")
+    CHECKPOINT = "checkpoint", _("Checkpoint")
+    PARTY_SEATED = "party_seated", _("Seated")
+    PARTY_LEFT = "party_left", _("Left")
+    HOST_CALLED = "host_called", _("Guest asks for the host")
+    ALERT = "alert", _("Alert")
+    DELIVERY_CHANGED = "delivery_changed", _("Delivery changed")
+    INSTRUCTION_CARRIED_OUT = "instruction_carried_out", _("Done for you")
+    # feedback and measurement
+    FEEDBACK_GIVEN = "feedback_given", _("Feedback")
+    REWARD_GIVEN = "reward_given", _("Reward")
+    ROOT_CAUSE_SET = "root_cause_set", _("Root cause")
 
 
 # Never shown to a customer, whatever the event's flag says.
@@ -226,7 +239,8 @@ class JournalEvent(models.Model):
         Need, on_delete=models.CASCADE, null=True, blank=True, related_name="journal"
     )
     at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    # No `choices`: every app adds its own kinds to EventKind without a migration.
+    kind = models.CharField(max_length=40)
     actor_staff = models.ForeignKey(
         StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -263,6 +277,12 @@ class JournalEvent(models.Model):
         if self.pk is not None:
             raise RuntimeError("The journal is append-only.")
         super().save(*args, **kwargs)
+
+    def get_kind_display(self) -> str:
+        try:
+            return str(EventKind(self.kind).label)
+        except ValueError:
+            return self.kind
 
     @property
     def actor_name(self) -> str:

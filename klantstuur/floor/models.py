@@ -1,0 +1,94 @@
+"""The restaurant floor: sections, tables, and the parties seated at them."""
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from klantstuur.businesses.models import Business, StaffMember
+from klantstuur.customers.models import Customer
+from klantstuur.needs.models import Need
+
+
+class Section(models.Model):
+    """Part of the floor (the terrace, inside). Its host owns the needs of its parties."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(max_length=100)
+    # The host on the current shift.
+    host = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="sections"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Table(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="tables")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="tables")
+    # What guests and staff call it ("12", "T3").
+    number = models.CharField(max_length=20)
+    # Seat positions are numbered 1..seats clockwise from the marked reference.
+    seats = models.PositiveSmallIntegerField()
+    # Printed in the table's QR code; identifies the table, not a party.
+    qr_token = models.CharField(max_length=64, unique=True, default=_token)
+    # Position on the floor plan (grid units).
+    x = models.SmallIntegerField(default=0)
+    y = models.SmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "number"], name="table_number_per_business"
+            ),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="table_has_seats"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PartyStatus(models.TextChoices):
+    SEATED = "seated", _("Seated")
+    BILL_REQUESTED = "bill_requested", _("Bill requested")
+    # Paid and gone: the guest link stops working.
+    LEFT = "left", _("Left")
+
+
+class Party(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="parties")
+    table = models.ForeignKey(Table, on_delete=models.PROTECT, related_name="parties")
+    seats = models.PositiveSmallIntegerField()
+    # Optional: walk-in guests need no customer record.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="parties"
+    )
+    # The party's evening is one need, owned by the section's host.
+    need = models.OneToOneField(Need, on_delete=models.PROTECT, related_name="party")
+    # Unguessable secret of the guest link; dead once the party has left.
+    guest_token = models.CharField(max_length=64, unique=True, default=_token)
+    status = models.CharField(
+        max_length=20, choices=PartyStatus.choices, default=PartyStatus.SEATED
+    )
+    seated_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "parties"
+        constraints = [
+            # One party at a table at a time.
+            models.UniqueConstraint(
+                fields=["table"], condition=~Q(status="left"), name="one_party_per_table"
+            ),
+        ]
+        indexes = [models.Index(fields=["business", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.table} ({self.seats})"

@@ -1,0 +1,256 @@
+"""Placing orders and recording checkpoints. Atomic, journaled (DESIGN.md §3)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klantstuur.businesses.models import Business, StaffMember
+from klantstuur.catalog.models import CatalogItem
+from klantstuur.core.errors import Conflict, Invalid
+from klantstuur.customers.models import Customer
+from klantstuur.floor.models import Party, PartyStatus
+from klantstuur.needs.journal import record_event
+from klantstuur.needs.models import EventKind, Need
+from klantstuur.needs.services import need_open
+
+from .checkpoints import LABELS, label
+from .models import Checkpoint, LineStatus, Order, OrderChannel, OrderLine
+
+MAX_LINES = 100
+MAX_QUANTITY = 99
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    item_id: int
+    quantity: int = 1
+    seat: int | None = None
+    note: str = ""
+    allergies: str = ""
+
+
+def _clean_lines(
+    business: Business, specs: list[LineSpec], party: Party | None
+) -> list[tuple[LineSpec, CatalogItem]]:
+    if not specs:
+        raise Invalid(_("An order needs at least one line."), field="lines")
+    if len(specs) > MAX_LINES:
+        raise Invalid(_("At most %(n)d lines.") % {"n": MAX_LINES}, field="lines")
+    ids = {s.item_id for s in specs}
+    items = {
+        i.pk: i
+        for i in CatalogItem.objects.filter(
+            pk__in=ids, business=business, active=True
+        ).select_related("station")
+    }
+    out = []
+    for n, spec in enumerate(specs):
+        field = f"lines.{n}"
+        item = items.get(spec.item_id)
+        if item is None:
+            raise Invalid(_("No such item in the catalog."), field=f"{field}.item")
+        if not 1 <= spec.quantity <= MAX_QUANTITY:
+            raise Invalid(
+                _("Between 1 and %(n)d.") % {"n": MAX_QUANTITY}, field=f"{field}.quantity"
+            )
+        if spec.seat is not None:
+            if party is None:
+                raise Invalid(_("Seats exist only at a table."), field=f"{field}.seat")
+            if not 1 <= spec.seat <= party.table.seats:
+                raise Invalid(
+                    _("Table %(table)s has seats 1 to %(n)d.")
+                    % {"table": party.table.number, "n": party.table.seats},
+                    field=f"{field}.seat",
+                )
+        if len(spec.note) > 500:
+            raise Invalid(_("At most %(n)d characters.") % {"n": 500}, field=f"{field}.note")
+        if len(spec.allergies) > 300:
+            raise Invalid(_("At most %(n)d characters.") % {"n": 300}, field=f"{field}.allergies")
+        out.append((spec, item))
+    return out
+
+
+def default_promise(lines: list[tuple[LineSpec, CatalogItem]], now: datetime) -> datetime | None:
+    """Longest preparation time of the order; the floor refines this with station load."""
+    minutes = max((item.prep_minutes for _spec, item in lines), default=0)
+    return now + timedelta(minutes=minutes) if minutes else None
+
+
+@transaction.atomic
+def order_place(
+    *,
+    business: Business,
+    lines: list[LineSpec],
+    channel: str,
+    customer: Customer | None = None,
+    party: Party | None = None,
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    delivery: dict[str, Any] | None = None,
+    external_ref: str = "",
+    promised_at: datetime | None = None,
+) -> Order:
+    """Take an order for a party at a table or for a customer.
+
+    A party's orders serve the party's need (owned by the section's host); a
+    customer's order opens a need of kind ``order`` with an owner at once.
+    """
+    if channel not in OrderChannel.values:
+        raise Invalid(_("Unknown channel."), field="channel")
+    if (party is None) == (customer is None):
+        raise Invalid(_("Give a party or a customer, not both."), field="party_id")
+    if party is not None:
+        if party.business_id != business.pk:
+            raise Invalid(_("No such party."), field="party_id")
+        party = Party.objects.select_for_update().select_related("table", "need").get(pk=party.pk)
+        if party.status == PartyStatus.LEFT:
+            raise Conflict(_("This party has left."), field="party_id")
+    if customer is not None and customer.business_id != business.pk:
+        raise Invalid(_("No such customer."), field="customer_id")
+    external_ref = (external_ref or "").strip()
+    if len(external_ref) > 100:
+        raise Invalid(_("At most %(n)d characters.") % {"n": 100}, field="external_ref")
+    cleaned = _clean_lines(business, lines, party)
+    now = timezone.now()
+    total = sum(item.price_cents * spec.quantity for spec, item in cleaned)
+    if party is not None:
+        need = party.need
+        customer = party.customer
+    else:
+        assert customer is not None
+        summary = ", ".join(f"{spec.quantity}× {item.name}" for spec, item in cleaned)
+        need = need_open(
+            customer=customer,
+            kind="order",
+            summary=(_("Order: %(lines)s") % {"lines": summary})[:300],
+            opened_by_staff=actor_staff,
+        )
+    promise = promised_at or default_promise(cleaned, now)
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                business=business,
+                need=need,
+                customer=customer,
+                party=party,
+                channel=channel,
+                created_by=actor_staff,
+                created_at=now,
+                updated_at=now,
+                promised_at=promise,
+                total_cents=total,
+                external_ref=external_ref,
+            )
+    except IntegrityError:
+        found = Order.objects.filter(business=business, external_ref=external_ref).first()
+        raise Conflict(
+            _("An order with this reference already exists."),
+            field="external_ref",
+            existing_id=found.pk if found else None,
+        ) from None
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                business=business,
+                item=item,
+                quantity=spec.quantity,
+                seat=spec.seat,
+                note=spec.note.strip(),
+                allergies=spec.allergies.strip(),
+                course=item.course,
+                station=item.station,
+                price_cents=item.price_cents,
+                status=LineStatus.RECEIVED,
+                created_at=now,
+                fired_at=now,
+                promised_at=promise,
+            )
+            for spec, item in cleaned
+        ]
+    )
+    if promise is not None and (need.promise_due_at is None or need.promise_due_at < promise):
+        Need.objects.filter(pk=need.pk).update(promise_due_at=promise, updated_at=now)
+    record_event(
+        need=need,
+        kind=EventKind.ORDER_PLACED,
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        data={
+            "order_id": order.pk,
+            "lines": [
+                {"item": item.name, "quantity": spec.quantity, "seat": spec.seat}
+                for spec, item in cleaned
+            ],
+            "total_cents": total,
+            "promised_at": promise.isoformat() if promise else None,
+        },
+        at=now,
+    )
+    checkpoint_record(
+        order=order,
+        code="order_received",
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        at=now,
+    )
+    if delivery is not None:
+        from klantstuur.delivery.services import delivery_book
+
+        delivery_book(
+            order=order, request=delivery, actor_staff=actor_staff, actor_customer=actor_customer
+        )
+    order.refresh_from_db()
+    return order
+
+
+def checkpoint_record(
+    *,
+    order: Order,
+    code: str,
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    line: OrderLine | None = None,
+    at: datetime | None = None,
+    location: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> Checkpoint:
+    """Record a checkpoint and its journal event; call inside the change's transaction."""
+    if code not in LABELS:
+        raise Invalid(_("Unknown checkpoint."), field="status")
+    at = at or timezone.now()
+    event = record_event(
+        need=order.need,
+        kind=EventKind.CHECKPOINT,
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        data={
+            "order_id": order.pk,
+            "code": code,
+            "label": label(code),
+            "line_id": line.pk if line else None,
+            "location": location,
+            "note": note,
+            **(data or {}),
+        },
+        at=at,
+    )
+    checkpoint = Checkpoint.objects.create(
+        order=order,
+        line=line,
+        code=code,
+        at=at,
+        location=location[:200],
+        note=note[:500],
+        event=event,
+    )
+    latest = Checkpoint.objects.filter(order=order).aggregate(m=Max("at"))["m"]
+    if latest is None or at >= latest:
+        Order.objects.filter(pk=order.pk).update(last_checkpoint=code, updated_at=timezone.now())
+    return checkpoint
