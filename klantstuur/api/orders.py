@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictInt
 
 from klantstuur.businesses.models import Business
@@ -202,7 +202,7 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
         delivery=payload.delivery,
         external_ref=payload.external_ref,
     )
-    return 201, order_out(selectors.order_for_staff(staff=me, order_id=order.pk))
+    return Status(201, order_out(selectors.order_for_staff(staff=me, order_id=order.pk)))
 
 
 @router.get("/orders/{order_id}", response=OrderOut)
@@ -222,7 +222,7 @@ def my_order_create(request: HttpRequest, payload: MyOrderIn) -> Any:
         actor_customer=who,
         delivery=payload.delivery,
     )
-    return 201, order_out(selectors.order_for_customer(customer=who, order_id=order.pk))
+    return Status(201, order_out(selectors.order_for_customer(customer=who, order_id=order.pk)))
 
 
 class OrderSummaryOut(Schema):
