@@ -51,8 +51,8 @@ def record_event(
         data=data or {},
         at=at or timezone.now(),
     )
-    from .notifications import _suppressed, enqueue_for_event
+    from . import reactions
 
-    if not _suppressed.get():
-        transaction.on_commit(lambda: enqueue_for_event(event.pk))
+    if not reactions.suppressed.get():
+        transaction.on_commit(lambda: reactions.dispatch(event))
     return event

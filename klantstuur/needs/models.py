@@ -138,9 +138,6 @@ class Handoff(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     answer_reason = models.TextField(blank=True, default="")
 
-    def __str__(self) -> str:
-        return f"{self.from_staff_id} -> {self.to_staff_id} ({self.status})"
-
     class Meta:
         constraints = [
             # One open offer per need at a time: two can never race to ownership.
@@ -158,6 +155,9 @@ class Handoff(models.Model):
             models.Index(fields=["status", "expires_at"]),
             models.Index(fields=["status", "remind_at"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.from_staff_id} -> {self.to_staff_id} ({self.status})"
 
 
 class RemedyKind(models.TextChoices):

@@ -8,7 +8,6 @@ place a person learns something.
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,6 +18,7 @@ from django_tasks import task
 
 from klantstuur.businesses.models import StaffMember
 
+from . import reactions
 from .models import EventKind, JournalEvent
 
 logger = logging.getLogger("klantstuur.notifications")
@@ -39,22 +39,23 @@ TO_COLLEAGUES = {
 NOTIFIED = TO_CUSTOMER | TO_OWNER | TO_COLLEAGUES | {EventKind.NEED_OPENED}
 
 
-_suppressed: ContextVar[bool] = ContextVar("notifications_suppressed", default=False)
-
-
 @contextmanager
 def notifications_suppressed() -> Iterator[None]:
-    """For loading history (the demo): record events without telling anyone now."""
-    token = _suppressed.set(True)
+    """For loading history (the demo): record events without reacting to them now."""
+    token = reactions.suppressed.set(True)
     try:
         yield
     finally:
-        _suppressed.reset(token)
+        reactions.suppressed.reset(token)
+
+
+def react(event: JournalEvent) -> None:
+    """The after-commit reaction: queue e-mails only for kinds that tell someone."""
+    if event.kind in NOTIFIED:
+        enqueue_for_event(event.pk)
 
 
 def enqueue_for_event(event_id: int) -> None:
-    if _suppressed.get():
-        return
     try:
         send_event_notifications.enqueue(event_id)
     except Exception:  # a notification must never undo or break the change itself
