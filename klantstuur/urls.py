@@ -10,6 +10,11 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Issue-sized interface packages, each with its own urls.py.
+    path("console/floor/", include("klantstuur.console.floor.urls")),
+    path("console/insight/", include("klantstuur.console.insight.urls")),
+    path("guest/", include("klantstuur.portal.guest.urls")),
+    path("portal/orders/", include("klantstuur.portal.orders.urls")),
     path("console/", include("klantstuur.console.urls")),
     path("portal/", include("klantstuur.portal.urls")),
     path("", include("klantstuur.demo.urls")),

@@ -17,6 +17,9 @@ from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.needs import selectors, services
 
 from . import auth, schemas
+from .delivery import router as delivery_router
+from .feedback import router as feedback_router
+from .floor import router as floor_router
 from .orders import router as orders_router
 from .pagination import PageParams, page
 from .serializers import (
@@ -205,9 +208,9 @@ def need_message(request: HttpRequest, need_id: int, payload: schemas.MessageIn)
 def handoff_offer(request: HttpRequest, need_id: int, payload: schemas.HandoffIn) -> Any:
     me = auth.staff(request)
     need = selectors.need_for_staff(staff=me, need_id=need_id)
-    to_staff = (
-        StaffMember.objects.filter(pk=payload.to_staff_id, business_id=me.business_id).first()
-    )
+    to_staff = StaffMember.objects.filter(
+        pk=payload.to_staff_id, business_id=me.business_id
+    ).first()
     if to_staff is None:
         raise Invalid(_("No such colleague."), field="to_staff_id")
     handoff = services.handoff_offer(staff=me, need=need, to_staff=to_staff, reason=payload.reason)
@@ -340,4 +343,6 @@ def my_need_cancel(request: HttpRequest, need_id: int, payload: schemas.Optional
 api.add_router("/", staff_router)
 api.add_router("/", me_router)
 api.add_router("/", orders_router)
-
+api.add_router("/", floor_router)
+api.add_router("/", delivery_router)
+api.add_router("/", feedback_router)

@@ -16,6 +16,9 @@ from klantstuur.needs import services as needs
 from klantstuur.needs.models import Need
 from klantstuur.needs.notifications import notifications_suppressed
 
+from . import history, restaurant, shop
+from .context import DemoContext
+
 DEMO_PASSWORD = "klantstuur-demo"  # noqa: S105 - published in the README on purpose
 
 
@@ -70,10 +73,12 @@ def load_demo() -> None:
 
 
 def _load() -> None:
-    staff: dict[str, StaffMember] = {}
-    customers: dict[tuple[str, str], Customer] = {}
+    ctx = DemoContext()
+    staff = ctx.staff
+    customers = ctx.customers
     for slug, (name, seeds) in BUSINESSES.items():
         business = business_create(slug=slug, name=name)
+        ctx.businesses[slug] = business
         for seed in seeds:
             staff[seed.email] = staff_create(
                 business=business,
@@ -89,6 +94,10 @@ def _load() -> None:
             )
     _restaurant_story(staff, customers)
     _shop_story(staff, customers)
+    # The stories of the later issues: the terrace, steered delivery, measured history.
+    restaurant.load(ctx)
+    shop.load(ctx)
+    history.load(ctx)
 
 
 def _restaurant_story(staff: dict[str, StaffMember], customers: CustomerMap) -> None:

@@ -1,0 +1,5 @@
+"""API v1: delivery."""
+
+from ninja import Router
+
+router = Router(tags=["delivery"])

@@ -1,0 +1,5 @@
+"""API v1: feedback."""
+
+from ninja import Router
+
+router = Router(tags=["feedback"])
