@@ -15,6 +15,7 @@ urlpatterns = [
     path("console/insight/", include("klantstuur.console.insight.urls")),
     path("guest/", include("klantstuur.portal.guest.urls")),
     path("portal/orders/", include("klantstuur.portal.orders.urls")),
+    path("portal/feedback/", include("klantstuur.portal.feedback.urls")),
     path("console/", include("klantstuur.console.urls")),
     path("portal/", include("klantstuur.portal.urls")),
     path("", include("klantstuur.demo.urls")),

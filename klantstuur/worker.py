@@ -19,11 +19,10 @@ logger = logging.getLogger("klantstuur.worker")
 
 
 def run_sweeps() -> dict[str, int]:
-    from klantstuur.needs.services import handoffs_remind_and_expire, resolutions_autoconfirm
+    """Every registered sweep once (see klantstuur.core.sweeps)."""
+    from klantstuur.core import sweeps
 
-    reminded, expired = handoffs_remind_and_expire()
-    confirmed = resolutions_autoconfirm()
-    return {"handoffs_reminded": reminded, "handoffs_expired": expired, "autoconfirmed": confirmed}
+    return sweeps.run_all()
 
 
 def run_forever(*, interval: float = 1.0, stop: threading.Event | None = None) -> None:

@@ -6,6 +6,10 @@ class NeedsConfig(AppConfig):
     label = "needs"
 
     def ready(self) -> None:
-        from . import notifications, reactions
+        from klantstuur.core import sweeps
+
+        from . import notifications, reactions, services
 
         reactions.register("notifications", notifications.react)
+        sweeps.register("handoffs", lambda now: sum(services.handoffs_remind_and_expire(now=now)))
+        sweeps.register("autoconfirm", lambda now: services.resolutions_autoconfirm(now=now))
