@@ -1,16 +1,20 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "console"
 
-
-def _todo(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    return HttpResponse("console")
-
-
 urlpatterns = [
-    path("", _todo, name="home"),
-    path("login/", _todo, name="login"),
-    path("needs/<int:need_id>/", _todo, name="need"),
-    path("magic/", _todo, name="magic"),
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("needs/", views.needs, name="needs"),
+    path("needs/<int:need_id>/", views.need, name="need"),
+    path("needs/<int:need_id>/reply", views.need_reply, name="need_reply"),
+    path("needs/<int:need_id>/note", views.need_note, name="need_note"),
+    path("needs/<int:need_id>/handoff", views.need_handoff, name="need_handoff"),
+    path("needs/<int:need_id>/remedy", views.need_remedy, name="need_remedy"),
+    path("needs/<int:need_id>/resolution", views.need_resolve, name="need_resolve"),
+    path("handoffs/<int:handoff_id>/accept", views.handoff_accept, name="handoff_accept"),
+    path("handoffs/<int:handoff_id>/decline", views.handoff_decline, name="handoff_decline"),
 ]

@@ -1,16 +1,19 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "portal"
 
-
-def _todo(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    return HttpResponse("portal")
-
-
 urlpatterns = [
-    path("", _todo, name="home"),
-    path("login/", _todo, name="login"),
-    path("needs/<int:need_id>/", _todo, name="need"),
-    path("magic/", _todo, name="magic"),
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("magic/", views.magic, name="magic"),
+    path("logout/", views.logout, name="logout"),
+    path("me/", views.profile, name="profile"),
+    path("needs/new", views.need_new, name="need_new"),
+    path("needs/<int:need_id>/", views.need, name="need"),
+    path("needs/<int:need_id>/message", views.need_message, name="need_message"),
+    path("needs/<int:need_id>/confirm", views.need_confirm, name="need_confirm"),
+    path("needs/<int:need_id>/reopen", views.need_reopen, name="need_reopen"),
+    path("needs/<int:need_id>/cancel", views.need_cancel, name="need_cancel"),
 ]

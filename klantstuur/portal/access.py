@@ -1,0 +1,34 @@
+"""Who may use the portal: a logged-in customer, never a staff session."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from klantstuur.accounts.actors import customer_of
+from klantstuur.console.pages import business_time
+
+
+def customer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous: to the magic-link page. Staff, or a login without a customer: 403.
+
+    The view gets the customer as its second argument and renders in the
+    business's time zone.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+        user: Any = request.user
+        customer = customer_of(user)
+        if customer is None:  # a staff member's login has no customer record
+            raise PermissionDenied
+        with business_time(customer.business.time_zone):
+            return view(request, customer, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,73 @@
+"""Parsing the portal's posts. Services validate again and decide."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from klantstuur.businesses.models import Business
+from klantstuur.needs.models import NeedKind
+
+
+class LinkRequestForm(forms.Form):
+    business = forms.ModelChoiceField(
+        label=_("Where are you a customer?"),
+        queryset=Business.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label=None,
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class NeedForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What is it about?"), choices=NeedKind.choices)
+    summary = forms.CharField(label=_("In one sentence"), max_length=300)
+    goal = forms.CharField(
+        label=_("What do you want to achieve?"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("For example: eat together on Saturday.")}
+        ),
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Write to your contact person"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is not solved yet?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=2000, required=False)
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail address"))
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("nl", "Nederlands"), ("en", "English")]
+    )
+
+    def changes(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("name", "email", "phone", "language")}
