@@ -41,7 +41,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("  customers: " + ", ".join(email for _, email in CUSTOMERS))
     print(f"API docs: {url}/api/v1/docs   token: klantstuur token create --email EMAIL\n")
     sys.stdout.flush()
-    env = dict(os.environ)
+    # The worker stops by itself if this process dies without cleaning up.
+    env = {**os.environ, "KLANTSTUUR_PARENT_PID": str(os.getpid())}
     worker = subprocess.Popen([sys.executable, "-m", "klantstuur", "worker"], env=env)
     try:
         import uvicorn
@@ -81,7 +82,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup()
     from klantstuur.worker import run_forever
 
-    run_forever()
+    parent = os.environ.get("KLANTSTUUR_PARENT_PID", "")
+    run_forever(parent_pid=int(parent) if parent.isdigit() else None)
     return 0
 
 

@@ -5,6 +5,7 @@ resolutions confirmed after the announced quiet period.
 """
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -25,7 +26,10 @@ def run_sweeps() -> dict[str, int]:
     return sweeps.run_all()
 
 
-def run_forever(*, interval: float = 1.0, stop: threading.Event | None = None) -> None:
+def run_forever(
+    *, interval: float = 1.0, stop: threading.Event | None = None, parent_pid: int | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM, or until ``parent_pid`` is gone (the demo's worker)."""
     stop = stop or threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -50,6 +54,9 @@ def run_forever(*, interval: float = 1.0, stop: threading.Event | None = None) -
     next_sweep = 0.0
     logger.info("worker started")
     while not stop.is_set():
+        if parent_pid is not None and os.getppid() != parent_pid:
+            logger.info("parent process gone; worker stopping")
+            break
         try:
             if time.monotonic() >= next_sweep:
                 done = run_sweeps()
