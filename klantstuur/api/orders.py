@@ -17,6 +17,7 @@ from klantstuur.orders.models import Order, OrderChannel
 from klantstuur.orders.services import LineSpec, order_place
 
 from . import auth
+from .floor import GUEST_OR_TOKEN, guest_party
 from .pagination import PageParams, page
 from .schemas import In, PersonRef, PromiseOut
 
@@ -53,11 +54,14 @@ class OrderIn(In):
     lines: list[LineIn] = Field(min_length=1, max_length=100)
     delivery: dict[str, Any] | None = None
     external_ref: str = Field(default="", max_length=100)
+    # Courses that wait to be fired (POST /orders/{id}/fire), e.g. ["main"]: drinks go now.
+    hold_courses: list[str] = Field(default_factory=list, max_length=10)
 
 
 class MyOrderIn(In):
     lines: list[LineIn] = Field(min_length=1, max_length=100)
     delivery: dict[str, Any] | None = None
+    hold_courses: list[str] = Field(default_factory=list, max_length=10)
 
 
 class LineOut(Schema):
@@ -201,6 +205,7 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
         actor_staff=me,
         delivery=payload.delivery,
         external_ref=payload.external_ref,
+        hold_courses=payload.hold_courses,
     )
     return Status(201, order_out(selectors.order_for_staff(staff=me, order_id=order.pk)))
 
@@ -211,8 +216,21 @@ def order_detail(request: HttpRequest, order_id: int) -> Any:
     return order_out(selectors.order_for_staff(staff=me, order_id=order_id))
 
 
-@router.post("/me/orders", response={201: OrderOut})
+@router.post("/me/orders", response={201: OrderOut}, auth=GUEST_OR_TOKEN)
 def my_order_create(request: HttpRequest, payload: MyOrderIn) -> Any:
+    party = guest_party(request)
+    if party is not None:
+        # A guest at a table orders for their own party, through the guest link's token.
+        if payload.delivery is not None:
+            raise Invalid(_("Guests at a table get their plates at the table."), field="delivery")
+        order = order_place(
+            business=party.business,
+            lines=_specs(payload.lines),
+            channel=OrderChannel.GUEST,
+            party=party,
+            hold_courses=payload.hold_courses,
+        )
+        return Status(201, order_out(selectors.order_for_party(party=party, order_id=order.pk)))
     who = auth.customer(request)
     order = order_place(
         business=who.business,
@@ -221,6 +239,7 @@ def my_order_create(request: HttpRequest, payload: MyOrderIn) -> Any:
         customer=who,
         actor_customer=who,
         delivery=payload.delivery,
+        hold_courses=payload.hold_courses,
     )
     return Status(201, order_out(selectors.order_for_customer(customer=who, order_id=order.pk)))
 
@@ -256,13 +275,19 @@ def order_summary_out(order: Order) -> dict[str, Any]:
     }
 
 
-@router.get("/me/orders", response=OrderSummaryPage)
+@router.get("/me/orders", response=OrderSummaryPage, auth=GUEST_OR_TOKEN)
 def my_orders(request: HttpRequest, params: Query[PageParams]) -> Any:
+    party = guest_party(request)
+    if party is not None:
+        return page(selectors.orders_of_party(party=party), params, order_summary_out)
     who = auth.customer(request)
     return page(selectors.orders_of_customer(customer=who), params, order_summary_out)
 
 
-@router.get("/me/orders/{order_id}", response=OrderOut)
+@router.get("/me/orders/{order_id}", response=OrderOut, auth=GUEST_OR_TOKEN)
 def my_order_detail(request: HttpRequest, order_id: int) -> Any:
+    party = guest_party(request)
+    if party is not None:
+        return order_out(selectors.order_for_party(party=party, order_id=order_id))
     who = auth.customer(request)
     return order_out(selectors.order_for_customer(customer=who, order_id=order_id))

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from klantstuur.businesses.models import Business
+from klantstuur.businesses.models import Business, StaffMember
 
 
 class Station(models.Model):
@@ -12,6 +12,11 @@ class Station(models.Model):
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="stations")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=100)
+    # How many portions it makes at once (griddle plates, bar staff): divides the queue.
+    capacity = models.PositiveSmallIntegerField(default=1)
+    # Who works here: they may bump its lines (managers may bump any line).
+    members = models.ManyToManyField(StaffMember, blank=True, related_name="stations")
+    position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -42,6 +42,9 @@ class Table(models.Model):
     # Position on the floor plan (grid units).
     x = models.SmallIntegerField(default=0)
     y = models.SmallIntegerField(default=0)
+    # Where seat 1 is: the marked reference (a notch on the table, "facing the street").
+    # The floor plan draws seat 1 at the mark and the others clockwise from it.
+    seat_reference = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -79,6 +82,11 @@ class Party(models.Model):
     )
     seated_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
+    # The guests pressed "call my host" and the host has not come yet.
+    host_called_at = models.DateTimeField(null=True, blank=True)
+    bill_requested_at = models.DateTimeField(null=True, blank=True)
+    # Walk-in guests get a minimal customer record (no e-mail) for the need.
+    walk_in = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "parties"

@@ -85,6 +85,33 @@ class LineStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# The only line status changes there are, and the step that makes each one.
+LINE_TRANSITIONS: dict[tuple[str, str], str] = {
+    (LineStatus.HELD, LineStatus.RECEIVED): "fire",
+    (LineStatus.RECEIVED, LineStatus.IN_PROGRESS): "start",
+    (LineStatus.RECEIVED, LineStatus.READY): "bump",
+    (LineStatus.IN_PROGRESS, LineStatus.READY): "bump",
+    (LineStatus.READY, LineStatus.RECEIVED): "recall",
+    (LineStatus.ON_ITS_WAY, LineStatus.RECEIVED): "recall",
+    (LineStatus.READY, LineStatus.ON_ITS_WAY): "pick_up",
+    (LineStatus.READY, LineStatus.SERVED): "deliver",
+    (LineStatus.ON_ITS_WAY, LineStatus.SERVED): "deliver",
+    (LineStatus.ON_ITS_WAY, LineStatus.READY): "put_back",
+    (LineStatus.HELD, LineStatus.CANCELLED): "cancel",
+    (LineStatus.RECEIVED, LineStatus.CANCELLED): "cancel",
+}
+# On a station's board: still to be made.
+OPEN_AT_STATION = (LineStatus.RECEIVED, LineStatus.IN_PROGRESS)
+# Not yet at the guest.
+UNSERVED = (
+    LineStatus.HELD,
+    LineStatus.RECEIVED,
+    LineStatus.IN_PROGRESS,
+    LineStatus.READY,
+    LineStatus.ON_ITS_WAY,
+)
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
@@ -104,9 +131,13 @@ class OrderLine(models.Model):
     price_cents = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     fired_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     served_at = models.DateTimeField(null=True, blank=True)
+    # The honest time: moves when the line is going to miss its first promise.
     promised_at = models.DateTimeField(null=True, blank=True)
+    first_promised_at = models.DateTimeField(null=True, blank=True)
+    late_alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -7,6 +7,7 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.core.errors import NotFound
 from klantstuur.customers.models import Customer
+from klantstuur.floor.models import Party
 
 from .models import Checkpoint, Order, OrderLine
 
@@ -32,6 +33,20 @@ def order_for_customer(*, customer: Customer, order_id: int) -> Order:
     if order is None:
         raise NotFound(_("No such order."))
     return order
+
+
+def order_for_party(*, party: Party, order_id: int) -> Order:
+    """A guest sees their own party's orders only."""
+    order = _detail().filter(pk=order_id, party_id=party.pk).first()
+    if order is None:
+        raise NotFound(_("No such order."))
+    return order
+
+
+def orders_of_party(*, party: Party) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(party=party).select_related("need__owner").order_by("created_at", "id")
+    )
 
 
 def orders_of_customer(*, customer: Customer) -> QuerySet[Order]:

@@ -20,6 +20,7 @@ from klantstuur.needs.services import need_open
 
 from .checkpoints import LABELS, label
 from .models import Checkpoint, LineStatus, Order, OrderChannel, OrderLine
+from .promises import promise_lines
 
 MAX_LINES = 100
 MAX_QUANTITY = 99
@@ -94,11 +95,15 @@ def order_place(
     delivery: dict[str, Any] | None = None,
     external_ref: str = "",
     promised_at: datetime | None = None,
+    hold_courses: list[str] | None = None,
 ) -> Order:
     """Take an order for a party at a table or for a customer.
 
     A party's orders serve the party's need (owned by the section's host); a
     customer's order opens a need of kind ``order`` with an owner at once.
+    Lines of a course in ``hold_courses`` wait (status ``held``) until the
+    course is fired; the others go to their station's board at once with a
+    promise from the station's load (see ``promises``).
     """
     if channel not in OrderChannel.values:
         raise Invalid(_("Unknown channel."), field="channel")
@@ -130,7 +135,17 @@ def order_place(
             summary=(_("Order: %(lines)s") % {"lines": summary})[:300],
             opened_by_staff=actor_staff,
         )
-    promise = promised_at or default_promise(cleaned, now)
+    held_courses = {c.strip() for c in (hold_courses or []) if c.strip()}
+    held = [bool(item.course) and item.course in held_courses for _spec, item in cleaned]
+    line_promises = promise_lines(
+        [(item, spec.quantity, h) for (spec, item), h in zip(cleaned, held, strict=True)], now
+    )
+    if promised_at is not None:
+        line_promises = [None if h else promised_at for h in held]
+    station_promises = [p for p in line_promises if p is not None]
+    promise = promised_at or (
+        max(station_promises) if station_promises else default_promise(cleaned, now)
+    )
     try:
         with transaction.atomic():
             order = Order.objects.create(
@@ -166,12 +181,15 @@ def order_place(
                 course=item.course,
                 station=item.station,
                 price_cents=item.price_cents,
-                status=LineStatus.RECEIVED,
+                status=LineStatus.HELD if is_held else LineStatus.RECEIVED,
                 created_at=now,
-                fired_at=now,
-                promised_at=promise,
+                fired_at=None if is_held else now,
+                promised_at=None if is_held else (line_promise or promise),
+                first_promised_at=None if is_held else (line_promise or promise),
             )
-            for spec, item in cleaned
+            for (spec, item), is_held, line_promise in zip(
+                cleaned, held, line_promises, strict=True
+            )
         ]
     )
     if promise is not None and (need.promise_due_at is None or need.promise_due_at < promise):
@@ -189,6 +207,9 @@ def order_place(
             ],
             "total_cents": total,
             "promised_at": promise.isoformat() if promise else None,
+            "party_id": party.pk if party else None,
+            "station_ids": sorted({item.station_id for _s, item in cleaned if item.station_id}),
+            "held": sorted(held_courses & {item.course for _s, item in cleaned}),
         },
         at=now,
     )
@@ -198,6 +219,10 @@ def order_place(
         actor_staff=actor_staff,
         actor_customer=actor_customer,
         at=now,
+        data={
+            "party_id": party.pk if party else None,
+            "station_ids": sorted({item.station_id for _s, item in cleaned if item.station_id}),
+        },
     )
     if delivery is not None:
         from klantstuur.delivery.services import delivery_book

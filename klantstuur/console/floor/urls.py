@@ -1,4 +1,31 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "console_floor"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.floor, name="floor"),
+    path("live/", views.floor_fragment, name="floor_fragment"),
+    path("stream/", views.floor_stream, name="floor_stream"),
+    path("seat/", views.seat, name="seat"),
+    path("parties/<int:party_id>/order/", views.take_order, name="take_order"),
+    path("parties/<int:party_id>/came/", views.host_came, name="host_came"),
+    path("parties/<int:party_id>/leave/", views.leave, name="leave"),
+    path("orders/<int:order_id>/fire/", views.fire, name="fire"),
+    path("stations/", views.stations, name="stations"),
+    path("stations/<slug:code>/", views.board, name="board"),
+    path("stations/<slug:code>/live/", views.board_fragment, name="board_fragment"),
+    path("stations/<slug:code>/stream/", views.board_stream, name="board_stream"),
+    path(
+        "stations/<slug:code>/tickets/<int:order_id>/bump/",
+        views.ticket_bump,
+        name="ticket_bump",
+    ),
+    path("lines/<int:line_id>/bump/", views.line_bump, name="line_bump"),
+    path("lines/<int:line_id>/recall/", views.line_recall, name="line_recall"),
+    path("runner/", views.runner, name="runner"),
+    path("runner/live/", views.runner_fragment, name="runner_fragment"),
+    path("runner/stream/", views.runner_stream, name="runner_stream"),
+    path("lines/<int:line_id>/pickup/", views.pick_up, name="pick_up"),
+    path("lines/<int:line_id>/deliver/", views.deliver, name="deliver"),
+]

@@ -1,0 +1,415 @@
+"""The floor in the console: the host's floor view and order page, the station
+boards and the runner's pass. Thin views: parse, call one service, render.
+
+Live pages hold a ``[data-live]`` element: an SSE stream (async view, ASGI)
+tells it something changed and it refetches its fragment.
+"""
+
+import math
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from klantstuur.accounts.actors import staff_of
+from klantstuur.businesses.models import Role, StaffMember
+from klantstuur.catalog.models import Station
+from klantstuur.console.access import staff_page
+from klantstuur.console.pages import is_htmx
+from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.floor import selectors as floor_selectors
+from klantstuur.floor import services as floor_services
+from klantstuur.floor.models import Party, PartyStatus, Table
+from klantstuur.live.streams import sse
+from klantstuur.orders import boards, kitchen
+from klantstuur.orders.models import LineStatus, Order, OrderChannel, OrderLine
+from klantstuur.orders.selectors import catalog_of_business
+from klantstuur.orders.services import LineSpec, order_place
+
+ORDER_ROWS_PER_SEAT = 2
+
+
+def seat_positions(seats: int) -> list[dict[str, Any]]:
+    """Seat 1 at the marked reference (12 o'clock), the others clockwise."""
+    out = []
+    for n in range(1, seats + 1):
+        angle = -math.pi / 2 + 2 * math.pi * (n - 1) / seats
+        out.append(
+            {
+                "n": n,
+                "left": round(50 + 38 * math.cos(angle), 1),
+                "top": round(50 + 38 * math.sin(angle), 1),
+            }
+        )
+    return out
+
+
+def _not_found(exc: NotFound) -> Http404:
+    return Http404(exc.message)
+
+
+# --- the host's floor ------------------------------------------------------------------
+
+
+def _floor_context(request: HttpRequest, me: StaffMember) -> dict[str, Any]:
+    only_mine = me.role == Role.HOST and request.GET.get("all") != "1"
+    states = floor_selectors.floor_view(staff=me, now=timezone.now(), only_mine=only_mine)
+    return {"me": me, "states": states, "only_mine": only_mine, "nav": "floor"}
+
+
+@staff_page
+def floor(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    context = _floor_context(request, me)
+    free = [s.table for s in context["states"] if s.party is None]
+    return render(request, "floor/home.html", {**context, "free_tables": free})
+
+
+@staff_page
+def floor_fragment(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    return render(request, "floor/partials/floor.html", _floor_context(request, me))
+
+
+async def _staff_async(request: HttpRequest) -> StaffMember:
+    user = await request.auser()
+    member = await sync_to_async(staff_of)(user)  # type: ignore[arg-type]
+    if member is None or member.role == Role.CARRIER:
+        raise PermissionDenied
+    return member
+
+
+async def floor_stream(request: HttpRequest) -> HttpResponseBase:
+    me = await _staff_async(request)
+    return sse([f"floor:{me.business_id}"])
+
+
+@staff_page
+@require_POST
+def seat(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    number = request.POST.get("table", "")[:20]
+    raw = request.POST.get("seats", "").strip()
+    try:
+        table = floor_selectors.table_for_staff(staff=me, number=number)
+        seats = int(raw) if raw.isdecimal() and len(raw) < 4 else 0
+        party = floor_services.party_seat(
+            business=me.business, table=table, seats=seats, actor_staff=me
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("console_floor:floor")
+    messages.success(
+        request,
+        _("Table %(table)s seated; %(owner)s is their host.")
+        % {"table": party.table.number, "owner": party.need.owner.name},
+    )
+    return redirect("console_floor:take_order", party_id=party.pk)
+
+
+def _party(me: StaffMember, party_id: int) -> Party:
+    try:
+        return floor_selectors.party_for_staff(staff=me, party_id=party_id)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+
+
+@staff_page
+def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResponse:
+    """One seat per line, with notes and allergies; mains can wait to be fired."""
+    party = _party(me, party_id)
+    if party.status == PartyStatus.LEFT:
+        raise Http404
+    menu = list(catalog_of_business(business_id=me.business_id).filter(station__isnull=False))
+    courses = sorted({i.course for i in menu if i.course})
+    error = ""
+    if request.method == "POST":
+        specs = []
+        items = request.POST.getlist("item")[:100]
+        seats = request.POST.getlist("seat")
+        quantities = request.POST.getlist("quantity")
+        notes = request.POST.getlist("note")
+        allergies = request.POST.getlist("allergies")
+        for n, raw in enumerate(items):
+            if not raw.strip():
+                continue
+            seat_raw = seats[n] if n < len(seats) else ""
+            qty_raw = quantities[n] if n < len(quantities) else "1"
+            specs.append(
+                LineSpec(
+                    item_id=int(raw) if raw.isdecimal() and len(raw) < 12 else 0,
+                    quantity=int(qty_raw) if qty_raw.isdecimal() and len(qty_raw) < 4 else 0,
+                    seat=int(seat_raw) if seat_raw.isdecimal() and len(seat_raw) < 4 else None,
+                    note=(notes[n] if n < len(notes) else "")[:500],
+                    allergies=(allergies[n] if n < len(allergies) else "")[:300],
+                )
+            )
+        hold = [c for c in request.POST.getlist("hold") if c in courses]
+        try:
+            if not specs:
+                raise DomainError(_("Choose at least one dish or drink."))
+            order_place(
+                business=me.business,
+                lines=specs,
+                channel=OrderChannel.STAFF,
+                party=party,
+                actor_staff=me,
+                hold_courses=hold,
+            )
+            messages.success(request, _("Order sent to the stations."))
+            return redirect("console_floor:floor")
+        except DomainError as exc:
+            error = exc.message
+    rows = []
+    for s in range(1, party.table.seats + 1):
+        rows += [s] * ORDER_ROWS_PER_SEAT
+    held = (
+        Order.objects.filter(party=party, lines__status=LineStatus.HELD)
+        .values_list("pk", "lines__course")
+        .distinct()
+    )
+    return render(
+        request,
+        "floor/order.html",
+        {
+            "me": me,
+            "party": party,
+            "menu": menu,
+            "courses": courses,
+            "rows": rows,
+            "error": error,
+            "held": sorted(set(held)),
+            "nav": "floor",
+        },
+        status=422 if error else 200,
+    )
+
+
+@staff_page
+@require_POST
+def fire(request: HttpRequest, me: StaffMember, order_id: int) -> HttpResponse:
+    order = Order.objects.filter(pk=order_id, business_id=me.business_id).first()
+    if order is None:
+        raise Http404
+    try:
+        kitchen.course_fire(staff=me, order=order, course=request.POST.get("course", "")[:20])
+        messages.success(request, _("Course sent to the kitchen."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("console_floor:floor")
+
+
+@staff_page
+@require_POST
+def host_came(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResponse:
+    floor_services.party_host_came(staff=me, party=_party(me, party_id))
+    if is_htmx(request):
+        return render(request, "floor/partials/floor.html", _floor_context(request, me))
+    return redirect("console_floor:floor")
+
+
+@staff_page
+@require_POST
+def leave(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResponse:
+    try:
+        floor_services.party_leave(staff=me, party=_party(me, party_id))
+        messages.success(request, _("Table cleared; the guest link no longer works."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("console_floor:floor")
+
+
+# --- stations -------------------------------------------------------------------------
+
+
+@staff_page
+def stations(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    return render(
+        request,
+        "floor/stations.html",
+        {"me": me, "stations": boards.stations_of(business_id=me.business_id), "nav": "stations"},
+    )
+
+
+def _station(me: StaffMember, code: str) -> Station:
+    try:
+        return boards.station_for_staff(staff=me, code=code)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+
+
+def _board_context(me: StaffMember, station: Station, error: str = "") -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "me": me,
+        "station": station,
+        "tickets": boards.tickets(station=station, now=now),
+        "recent": boards.recent_bumps(station=station),
+        "may_bump": kitchen.may_work_station(me, station),
+        "error": error,
+        "now": now,
+        "nav": "stations",
+    }
+
+
+@staff_page
+def board(request: HttpRequest, me: StaffMember, code: str) -> HttpResponse:
+    return render(request, "floor/board.html", _board_context(me, _station(me, code)))
+
+
+@staff_page
+def board_fragment(request: HttpRequest, me: StaffMember, code: str) -> HttpResponse:
+    return render(request, "floor/partials/board.html", _board_context(me, _station(me, code)))
+
+
+async def board_stream(request: HttpRequest, code: str) -> HttpResponseBase:
+    me = await _staff_async(request)
+    try:
+        station = await sync_to_async(boards.station_for_staff)(staff=me, code=code)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+    return sse([f"station:{station.pk}"])
+
+
+def _board_after(
+    request: HttpRequest, me: StaffMember, station: Station, exc: DomainError | None
+) -> HttpResponse:
+    if is_htmx(request):
+        return render(
+            request,
+            "floor/partials/board.html",
+            _board_context(me, station, exc.message if exc else ""),
+            status=exc.status if exc else 200,
+        )
+    if exc:
+        messages.error(request, exc.message)
+    return redirect("console_floor:board", code=station.code)
+
+
+def _line(me: StaffMember, line_id: int) -> OrderLine:
+    try:
+        return boards.line_for_staff(staff=me, line_id=line_id)
+    except NotFound as exc:
+        raise _not_found(exc) from None
+
+
+@staff_page
+@require_POST
+def line_bump(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
+    line = _line(me, line_id)
+    error = None
+    try:
+        kitchen.line_ready(staff=me, line_id=line.pk)
+    except DomainError as exc:
+        error = exc
+    return _board_after(request, me, line.station, error)  # type: ignore[arg-type]
+
+
+@staff_page
+@require_POST
+def line_recall(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
+    line = _line(me, line_id)
+    error = None
+    try:
+        kitchen.line_recall(staff=me, line_id=line.pk)
+    except DomainError as exc:
+        error = exc
+    return _board_after(request, me, line.station, error)  # type: ignore[arg-type]
+
+
+@staff_page
+@require_POST
+def ticket_bump(request: HttpRequest, me: StaffMember, code: str, order_id: int) -> HttpResponse:
+    station = _station(me, code)
+    error = None
+    try:
+        kitchen.ticket_ready(staff=me, order_id=order_id, station=station)
+    except DomainError as exc:
+        error = exc
+    return _board_after(request, me, station, error)
+
+
+# --- the pass: runners --------------------------------------------------------------------
+
+
+def _runner_context(
+    me: StaffMember, error: str = "", error_line: int | None = None
+) -> dict[str, Any]:
+    plates = boards.runner_lines(staff=me)
+    for plate in plates:
+        table: Table = plate.order.party.table  # type: ignore[union-attr]
+        plate.seat_map = seat_positions(table.seats)  # type: ignore[attr-defined]
+    return {
+        "me": me,
+        "plates": plates,
+        "error": error,
+        "error_line": error_line,
+        "now": timezone.now(),
+        "nav": "runner",
+    }
+
+
+@staff_page
+def runner(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    return render(request, "floor/runner.html", _runner_context(me))
+
+
+@staff_page
+def runner_fragment(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    return render(request, "floor/partials/runner.html", _runner_context(me))
+
+
+async def runner_stream(request: HttpRequest) -> HttpResponseBase:
+    me = await _staff_async(request)
+    return sse([f"runner:{me.business_id}"])
+
+
+def _runner_after(
+    request: HttpRequest, me: StaffMember, exc: DomainError | None, line_id: int
+) -> HttpResponse:
+    if is_htmx(request):
+        return render(
+            request,
+            "floor/partials/runner.html",
+            _runner_context(me, exc.message if exc else "", line_id if exc else None),
+            status=exc.status if exc else 200,
+        )
+    if exc:
+        messages.error(request, exc.message)
+    return redirect("console_floor:runner")
+
+
+@staff_page
+@require_POST
+def pick_up(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
+    line = _line(me, line_id)
+    error = None
+    try:
+        kitchen.line_pick_up(staff=me, line_id=line.pk)
+    except DomainError as exc:
+        error = exc
+    return _runner_after(request, me, error, line.pk)
+
+
+@staff_page
+@require_POST
+def deliver(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
+    """Confirm the table (typed, or the QR code scanned) and tap the seat."""
+    line = _line(me, line_id)
+    seat_raw = request.POST.get("seat", "").strip()
+    error = None
+    try:
+        kitchen.line_deliver_or_refuse(
+            staff=me,
+            line_id=line.pk,
+            table=request.POST.get("table", "")[:20] or None,
+            qr=request.POST.get("qr", "")[:64] or None,
+            seat=int(seat_raw) if seat_raw.isdecimal() and len(seat_raw) < 4 else None,
+        )
+    except DomainError as exc:
+        error = exc
+    return _runner_after(request, me, error, line.pk)

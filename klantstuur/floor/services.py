@@ -1,0 +1,271 @@
+"""The floor's state changes: seating, calling the host, the bill, leaving.
+
+One function per change, atomic, journaled in the same transaction
+(DESIGN.md §3). Seating opens the party's need, owned by the host of the
+table's section (R1): the one person responsible for the guests' evening.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klantstuur.businesses.models import Business, StaffMember
+from klantstuur.core.errors import Conflict, Invalid, NotAllowed
+from klantstuur.customers.models import Customer
+from klantstuur.needs.journal import record_event
+from klantstuur.needs.models import EventKind, Need, NeedKind
+from klantstuur.needs.services import pick_owner
+
+from .models import Party, PartyStatus, Section, Table
+
+MAX_PARTY = 50
+
+
+@transaction.atomic
+def section_create(*, business: Business, name: str, host: StaffMember | None = None) -> Section:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise Invalid(_("Give a name of at most 100 characters."), field="name")
+    if host is not None and host.business_id != business.pk:
+        raise Invalid(_("No such colleague."), field="host")
+    return Section.objects.create(business=business, name=name, host=host)
+
+
+@transaction.atomic
+def table_create(
+    *,
+    section: Section,
+    number: str,
+    seats: int,
+    x: int = 0,
+    y: int = 0,
+    seat_reference: str = "",
+) -> Table:
+    number = (number or "").strip()
+    if not number or len(number) > 20:
+        raise Invalid(_("Give a table number of at most 20 characters."), field="number")
+    if not 1 <= seats <= MAX_PARTY:
+        raise Invalid(_("Between 1 and %(n)d.") % {"n": MAX_PARTY}, field="seats")
+    try:
+        with transaction.atomic():
+            return Table.objects.create(
+                business_id=section.business_id,
+                section=section,
+                number=number,
+                seats=seats,
+                x=x,
+                y=y,
+                seat_reference=seat_reference,
+            )
+    except IntegrityError:
+        raise Conflict(_("Table %(n)s exists already.") % {"n": number}, field="number") from None
+
+
+@transaction.atomic
+def section_assign_host(*, actor: StaffMember, section: Section, host: StaffMember) -> Section:
+    """The host of the shift. Parties already seated keep their owner (a handoff moves them)."""
+    if section.business_id != actor.business_id:
+        raise Invalid(_("No such section."), field="section")
+    if host.business_id != actor.business_id or not host.may_own_needs:
+        raise Invalid(_("No such colleague."), field="host")
+    Section.objects.filter(pk=section.pk).update(host=host)
+    section.host = host
+    return section
+
+
+def _walk_in_customer(business: Business, table: Table) -> Customer:
+    # Need.customer is NOT NULL: walk-in guests get a minimal record, no e-mail.
+    return Customer.objects.create(
+        business=business, name=_("Guests at table %(n)s") % {"n": table.number}
+    )
+
+
+@transaction.atomic
+def party_seat(
+    *,
+    business: Business,
+    table: Table,
+    seats: int,
+    customer: Customer | None = None,
+    actor_staff: StaffMember | None = None,
+    self_check_in: bool = False,
+) -> Party:
+    """Seat a party: its need is opened and owned by the host of the table's section."""
+    if table.business_id != business.pk:
+        raise Invalid(_("No such table."), field="table")
+    if customer is not None and customer.business_id != business.pk:
+        raise Invalid(_("No such customer."), field="customer_id")
+    if not 1 <= seats <= MAX_PARTY:
+        raise Invalid(_("Between 1 and %(n)d guests.") % {"n": MAX_PARTY}, field="seats")
+    table = Table.objects.select_related("section__host").get(pk=table.pk)
+    if seats > table.seats:
+        raise Invalid(
+            _("Table %(table)s has %(n)d seats.") % {"table": table.number, "n": table.seats},
+            field="seats",
+        )
+    if Party.objects.filter(table=table).exclude(status=PartyStatus.LEFT).exists():
+        raise Conflict(_("Table %(table)s is taken.") % {"table": table.number}, field="table")
+    now = timezone.now()
+    guest = customer or _walk_in_customer(business, table)
+    host = table.section.host
+    if host is None or not host.may_own_needs:
+        host = pick_owner(customer=guest)
+    need = Need.objects.create(
+        business=business,
+        customer=guest,
+        kind=NeedKind.ORDER,
+        summary=(_("Table %(table)s, %(n)d guests") % {"table": table.number, "n": seats})[:300],
+        goal=_("A relaxed meal, the right plate at the right seat, without waiting."),
+        owner=host,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with transaction.atomic():
+            party = Party.objects.create(
+                business=business,
+                table=table,
+                seats=seats,
+                customer=customer,
+                need=need,
+                seated_at=now,
+                walk_in=customer is None,
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("Table %(table)s is taken.") % {"table": table.number}, field="table"
+        ) from None
+    record_event(
+        need=need,
+        kind=EventKind.NEED_OPENED,
+        actor_staff=actor_staff,
+        actor_customer=customer if actor_staff is None else None,
+        data={
+            "kind": NeedKind.ORDER,
+            "summary": need.summary,
+            "goal": need.goal,
+            "owner": {"id": host.pk, "name": host.name},
+            "proactive": False,
+        },
+        at=now,
+    )
+    record_event(
+        need=need,
+        kind=EventKind.PARTY_SEATED,
+        actor_staff=actor_staff,
+        data={
+            "party_id": party.pk,
+            "table": table.number,
+            "seats": seats,
+            "owner": {"id": host.pk, "name": host.name},
+            "self_check_in": self_check_in,
+        },
+        at=now,
+    )
+    return party
+
+
+def _lock_party(party: Party) -> Party:
+    return (
+        Party.objects.select_for_update(of=("self",))
+        .select_related("table", "need__owner")
+        .get(pk=party.pk)
+    )
+
+
+@transaction.atomic
+def party_call_host(*, party: Party, reason: str = "") -> Party:
+    """The guest's "call my host" button: reaches the owner's console at once."""
+    party = _lock_party(party)
+    if party.status == PartyStatus.LEFT:
+        raise Conflict(_("This party has left."))
+    reason = (reason or "").strip()[:300]
+    now = timezone.now()
+    Party.objects.filter(pk=party.pk).update(host_called_at=now)
+    party.host_called_at = now
+    Need.objects.filter(pk=party.need_id).update(
+        contacts=F("contacts") + 1, waiting_since=now, updated_at=now
+    )
+    record_event(
+        need=party.need,
+        kind=EventKind.HOST_CALLED,
+        data={
+            "party_id": party.pk,
+            "table": party.table.number,
+            "reason": reason,
+            "owner": {"id": party.need.owner_id, "name": party.need.owner.name},
+        },
+        at=now,
+    )
+    return party
+
+
+@transaction.atomic
+def party_host_came(*, staff: StaffMember, party: Party) -> Party:
+    """The host answered the call at the table."""
+    party = _lock_party(party)
+    if party.business_id != staff.business_id:
+        raise Invalid(_("No such party."), field="party_id")
+    if party.host_called_at is None:
+        return party
+    now = timezone.now()
+    Party.objects.filter(pk=party.pk).update(host_called_at=None)
+    Need.objects.filter(pk=party.need_id).update(waiting_since=None, updated_at=now)
+    party.host_called_at = None
+    record_event(
+        need=party.need,
+        kind=EventKind.STAFF_MESSAGE,
+        actor_staff=staff,
+        data={"body": _("%(name)s is at your table.") % {"name": staff.name}, "party_id": party.pk},
+        at=now,
+    )
+    return party
+
+
+@transaction.atomic
+def party_request_bill(*, party: Party) -> Party:
+    party = _lock_party(party)
+    if party.status == PartyStatus.LEFT:
+        raise Conflict(_("This party has left."))
+    if party.status == PartyStatus.BILL_REQUESTED:
+        return party
+    now = timezone.now()
+    Party.objects.filter(pk=party.pk).update(
+        status=PartyStatus.BILL_REQUESTED, bill_requested_at=now
+    )
+    party.status = PartyStatus.BILL_REQUESTED
+    party.bill_requested_at = now
+    record_event(
+        need=party.need,
+        kind=EventKind.BILL_REQUESTED,
+        data={"party_id": party.pk, "table": party.table.number},
+        at=now,
+    )
+    return party
+
+
+@transaction.atomic
+def party_leave(*, staff: StaffMember, party: Party) -> Party:
+    """Paid and gone: the table is free and the guest link stops working."""
+    party = _lock_party(party)
+    if party.business_id != staff.business_id:
+        raise Invalid(_("No such party."), field="party_id")
+    if party.status == PartyStatus.LEFT:
+        raise Conflict(_("This party has left."))
+    if staff.role not in ("host", "manager", "lead"):
+        raise NotAllowed(_("Hosts and managers close a table."))
+    now = timezone.now()
+    Party.objects.filter(pk=party.pk).update(
+        status=PartyStatus.LEFT, left_at=now, host_called_at=None
+    )
+    party.status = PartyStatus.LEFT
+    party.left_at = now
+    record_event(
+        need=party.need,
+        kind=EventKind.PARTY_LEFT,
+        actor_staff=staff,
+        data={"party_id": party.pk, "table": party.table.number},
+        at=now,
+    )
+    return party

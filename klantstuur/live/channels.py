@@ -1,0 +1,74 @@
+"""Which screens a journal event concerns, and what they are told.
+
+Channels: ``station:<id>`` (a station's board), ``runner:<business>`` (the
+pass), ``floor:<business>`` (the hosts' floor view), ``party:<id>`` (the
+guest page), ``order:<id>`` and ``need:<id>`` (any page about one order or
+need). A message is small: the screen refetches its own fragment, rendered
+for its own viewer and language.
+"""
+
+from typing import Any
+
+from klantstuur.needs.models import EventKind, JournalEvent
+
+RUNNER_CODES = frozenset(
+    {"line_ready", "line_recalled", "line_on_its_way", "line_served", "wrong_delivery_prevented"}
+)
+FLOOR_KINDS = frozenset(
+    {
+        EventKind.CHECKPOINT,
+        EventKind.ORDER_PLACED,
+        EventKind.ALERT,
+        EventKind.HOST_CALLED,
+        EventKind.BILL_REQUESTED,
+        EventKind.PARTY_SEATED,
+        EventKind.PARTY_LEFT,
+        EventKind.STAFF_MESSAGE,
+        EventKind.FEEDBACK_GIVEN,
+        EventKind.HANDOFF_ACCEPTED,
+    }
+)
+
+
+def route(event: JournalEvent) -> tuple[list[str], dict[str, Any]]:
+    data = event.data or {}
+    order_id = data.get("order_id")
+    party_id = data.get("party_id", "?")
+    if party_id == "?":
+        party_id = None
+        if order_id and event.kind in FLOOR_KINDS:
+            from klantstuur.orders.models import Order
+
+            party_id = Order.objects.filter(pk=order_id).values_list("party_id", flat=True).first()
+    channels: list[str] = []
+    if event.need_id:
+        channels.append(f"need:{event.need_id}")
+    if order_id:
+        channels.append(f"order:{order_id}")
+    if party_id and event.kind in FLOOR_KINDS:
+        channels.append(f"party:{party_id}")
+        channels.append(f"floor:{event.business_id}")
+    for station_id in data.get("station_ids") or []:
+        channels.append(f"station:{station_id}")
+    code = data.get("code")
+    if event.kind == EventKind.CHECKPOINT and code in RUNNER_CODES:
+        channels.append(f"runner:{event.business_id}")
+    message = {
+        "event": event.pk,
+        "kind": event.kind,
+        "code": code,
+        "order_id": order_id,
+        "line_id": data.get("line_id"),
+        "party_id": party_id,
+        "status": data.get("status"),
+        "at": event.at.isoformat(),
+    }
+    return channels, message
+
+
+def react(event: JournalEvent) -> None:
+    """The after-commit reaction: publish to the screens concerned."""
+    from .broker import publish
+
+    channels, message = route(event)
+    publish(channels, message)

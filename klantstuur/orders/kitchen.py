@@ -1,0 +1,370 @@
+"""From the station to the seat: fire, start, bump, recall, pick up, deliver (R2, R13).
+
+Each step locks the line, checks the actor's authority and the transition
+table (``LINE_TRANSITIONS``), changes the line and records its checkpoint in
+the same transaction. A delivery to the wrong table or seat is refused; the
+refusal itself is recorded (checkpoint ``wrong_delivery_prevented`` plus an
+alert to the owner) in its own committed transaction before the 409.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klantstuur.businesses.models import Role, StaffMember
+from klantstuur.catalog.models import Station
+from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from klantstuur.floor.models import Party, Table
+from klantstuur.needs.journal import record_event
+from klantstuur.needs.models import EventKind
+
+from .models import LINE_TRANSITIONS, UNSERVED, LineStatus, Order, OrderLine, OrderStatus
+from .promises import promise_lines
+from .services import checkpoint_record
+
+# Who may work a station's lines without being one of its members.
+ALL_STATIONS_ROLES = (Role.MANAGER, Role.LEAD)
+# Who may carry plates to tables.
+FLOOR_ROLES = (Role.RUNNER, Role.HOST, Role.MANAGER, Role.LEAD, Role.KITCHEN)
+
+
+def _locked_lines() -> QuerySet[OrderLine]:
+    return OrderLine.objects.select_for_update(of=("self",)).select_related(
+        "order__need__owner", "order__party__table", "station", "item"
+    )
+
+
+def _lock_line(staff: StaffMember, line_id: int) -> OrderLine:
+    line = _locked_lines().filter(pk=line_id, business_id=staff.business_id).first()
+    if line is None:
+        raise NotFound(_("No such order line."))
+    return line
+
+
+def _require_step(line: OrderLine, new: str) -> None:
+    if (line.status, new) not in LINE_TRANSITIONS:
+        raise Conflict(
+            _("This line is %(status)s; that step is not possible now.")
+            % {"status": line.get_status_display()},
+            status=line.status,
+        )
+
+
+def may_work_station(staff: StaffMember, station: Station | None) -> bool:
+    if station is None:
+        return False
+    if station.business_id != staff.business_id:
+        return False
+    if staff.role in ALL_STATIONS_ROLES:
+        return True
+    return station.members.filter(pk=staff.pk).exists()
+
+
+def _require_station(staff: StaffMember, line: OrderLine) -> None:
+    if not may_work_station(staff, line.station):
+        raise NotAllowed(
+            _("This line is made at %(station)s; only its crew may bump it.")
+            % {"station": line.station.name if line.station else "-"},
+            station=line.station.code if line.station else None,
+        )
+
+
+def _data(line: OrderLine, **extra: Any) -> dict[str, Any]:
+    party = line.order.party
+    return {
+        "party_id": party.pk if party else None,
+        "station_ids": [line.station_id] if line.station_id else [],
+        "table": party.table.number if party else None,
+        "seat": line.seat,
+        "item": line.item.name,
+        "status": extra.pop("status", line.status),
+        **extra,
+    }
+
+
+def _set(line: OrderLine, **fields: Any) -> None:
+    OrderLine.objects.filter(pk=line.pk).update(**fields)
+    for key, value in fields.items():
+        setattr(line, key, value)
+
+
+def _order_fulfilled_if_done(order: Order, now: datetime) -> None:
+    if not OrderLine.objects.filter(order=order, status__in=UNSERVED).exists():
+        Order.objects.filter(pk=order.pk, status=OrderStatus.PLACED).update(
+            status=OrderStatus.FULFILLED, updated_at=now
+        )
+
+
+# --- courses ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderLine]:
+    """Send a held course (the mains, after the drinks) to the stations, with promises."""
+    if order.business_id != staff.business_id:
+        raise NotFound(_("No such order."))
+    course = (course or "").strip()
+    lines = list(
+        _locked_lines().filter(order=order, status=LineStatus.HELD, course=course).order_by("id")
+    )
+    if not lines:
+        raise Conflict(_("Nothing of this course is waiting."), field="course")
+    now = timezone.now()
+    promises = promise_lines([(x.item, x.quantity, False) for x in lines], now)
+    for line, promise in zip(lines, promises, strict=True):
+        _set(
+            line,
+            status=LineStatus.RECEIVED,
+            fired_at=now,
+            promised_at=promise,
+            first_promised_at=promise,
+        )
+    latest = max((p for p in promises if p), default=None)
+    if latest and (order.promised_at is None or order.promised_at < latest):
+        Order.objects.filter(pk=order.pk).update(promised_at=latest, updated_at=now)
+    checkpoint_record(
+        order=order,
+        code="course_fired",
+        actor_staff=staff,
+        at=now,
+        note=course,
+        data={
+            "party_id": order.party_id,
+            "station_ids": sorted({x.station_id for x in lines if x.station_id}),
+            "course": course,
+            "line_ids": [x.pk for x in lines],
+        },
+    )
+    return lines
+
+
+# --- at the station ----------------------------------------------------------------
+
+
+@transaction.atomic
+def line_start(*, staff: StaffMember, line_id: int) -> OrderLine:
+    line = _lock_line(staff, line_id)
+    _require_station(staff, line)
+    _require_step(line, LineStatus.IN_PROGRESS)
+    now = timezone.now()
+    _set(line, status=LineStatus.IN_PROGRESS, started_at=now)
+    checkpoint_record(
+        order=line.order,
+        line=line,
+        code="line_in_progress",
+        actor_staff=staff,
+        at=now,
+        data=_data(line),
+    )
+    return line
+
+
+def _bump(staff: StaffMember, line: OrderLine, now: datetime) -> None:
+    _require_station(staff, line)
+    _require_step(line, LineStatus.READY)
+    _set(line, status=LineStatus.READY, ready_at=now)
+    checkpoint_record(
+        order=line.order, line=line, code="line_ready", actor_staff=staff, at=now, data=_data(line)
+    )
+
+
+@transaction.atomic
+def line_ready(*, staff: StaffMember, line_id: int) -> OrderLine:
+    """The kitchen bump: the plate is on the pass."""
+    line = _lock_line(staff, line_id)
+    _bump(staff, line, timezone.now())
+    return line
+
+
+@transaction.atomic
+def ticket_ready(*, staff: StaffMember, order_id: int, station: Station) -> list[OrderLine]:
+    """Bump a whole ticket: every open line of one order at one station."""
+    if station.business_id != staff.business_id:
+        raise NotFound(_("No such station."))
+    lines = list(
+        _locked_lines()
+        .filter(
+            order_id=order_id,
+            business_id=staff.business_id,
+            station=station,
+            status__in=(LineStatus.RECEIVED, LineStatus.IN_PROGRESS),
+        )
+        .order_by("id")
+    )
+    if not lines:
+        raise NotFound(_("No open lines of this order at this station."))
+    now = timezone.now()
+    for line in lines:
+        _bump(staff, line, now)
+    return lines
+
+
+@transaction.atomic
+def line_recall(*, staff: StaffMember, line_id: int) -> OrderLine:
+    """Undo a bump: the plate goes back on the board."""
+    line = _lock_line(staff, line_id)
+    _require_station(staff, line)
+    _require_step(line, LineStatus.RECEIVED)
+    now = timezone.now()
+    _set(line, status=LineStatus.RECEIVED, ready_at=None)
+    checkpoint_record(
+        order=line.order,
+        line=line,
+        code="line_recalled",
+        actor_staff=staff,
+        at=now,
+        data=_data(line),
+    )
+    return line
+
+
+# --- to the table -------------------------------------------------------------------
+
+
+def _require_floor(staff: StaffMember) -> None:
+    if staff.role not in FLOOR_ROLES:
+        raise NotAllowed(_("Only the floor team carries plates."))
+
+
+@transaction.atomic
+def line_pick_up(*, staff: StaffMember, line_id: int) -> OrderLine:
+    """The runner takes the plate from the pass: the guest sees it is on its way."""
+    line = _lock_line(staff, line_id)
+    _require_floor(staff)
+    _require_step(line, LineStatus.ON_ITS_WAY)
+    now = timezone.now()
+    _set(line, status=LineStatus.ON_ITS_WAY)
+    checkpoint_record(
+        order=line.order,
+        line=line,
+        code="line_on_its_way",
+        actor_staff=staff,
+        at=now,
+        data=_data(line, runner=staff.name),
+    )
+    return line
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    line: OrderLine
+    prevented: bool
+    reason: str = ""
+    field: str = ""
+
+
+def _resolve_table(staff: StaffMember, table: str | None, qr: str | None) -> Table:
+    if qr:
+        found = Table.objects.filter(qr_token=qr, business_id=staff.business_id).first()
+        if found is None:
+            raise Invalid(_("This QR code is not one of our tables."), field="qr")
+        return found
+    number = (table or "").strip()
+    if not number:
+        raise Invalid(_("Confirm the table (tap it, or scan its QR code)."), field="table")
+    found = Table.objects.filter(number=number, business_id=staff.business_id).first()
+    if found is None:
+        raise Invalid(_("No table %(n)s here.") % {"n": number[:20]}, field="table")
+    return found
+
+
+def line_deliver(
+    *,
+    staff: StaffMember,
+    line_id: int,
+    table: str | None = None,
+    seat: int | None = None,
+    qr: str | None = None,
+) -> DeliveryResult:
+    """Serve a plate after confirming table and seat; a mismatch is refused and recorded."""
+    with transaction.atomic():
+        line = _lock_line(staff, line_id)
+        _require_floor(staff)
+        target = _resolve_table(staff, table, qr)
+        if seat is not None and not 1 <= seat <= target.seats:
+            raise Invalid(
+                _("Table %(table)s has seats 1 to %(n)d.")
+                % {"table": target.number, "n": target.seats},
+                field="seat",
+            )
+        _require_step(line, LineStatus.SERVED)
+        party: Party | None = line.order.party
+        if party is None:
+            raise Conflict(_("This line is not for a table."))
+        now = timezone.now()
+        reason = field = ""
+        if target.pk != party.table_id:
+            reason = _("This plate is for table %(right)s, not %(wrong)s.") % {
+                "right": party.table.number,
+                "wrong": target.number,
+            }
+            field = "table"
+        elif seat is not None and line.seat is not None and seat != line.seat:
+            reason = _("This plate is for seat %(right)d, not seat %(wrong)d.") % {
+                "right": line.seat,
+                "wrong": seat,
+            }
+            field = "seat"
+        if reason:
+            data = _data(
+                line,
+                line_id=line.pk,
+                order_id=line.order_id,
+                tried_table=target.number,
+                tried_seat=seat,
+                runner=staff.name,
+                message=reason,
+            )
+            checkpoint_record(
+                order=line.order,
+                line=line,
+                code="wrong_delivery_prevented",
+                actor_staff=staff,
+                at=now,
+                note=reason,
+                data=data,
+            )
+            # The owner is told (their floor view and console show the alert).
+            record_event(
+                need=line.order.need,
+                kind=EventKind.ALERT,
+                actor_staff=staff,
+                data={**data, "message": reason, "reason": "wrong_delivery_prevented"},
+                at=now,
+            )
+            return DeliveryResult(line=line, prevented=True, reason=reason, field=field)
+        _set(line, status=LineStatus.SERVED, served_at=now)
+        checkpoint_record(
+            order=line.order,
+            line=line,
+            code="line_served",
+            actor_staff=staff,
+            at=now,
+            location=_("table %(table)s") % {"table": party.table.number},
+            data=_data(line, runner=staff.name),
+        )
+        _order_fulfilled_if_done(line.order, now)
+    return DeliveryResult(line=line, prevented=False)
+
+
+def line_deliver_or_refuse(**kwargs: Any) -> OrderLine:
+    """``line_deliver`` for interfaces: a prevented wrong delivery becomes a 409."""
+    result = line_deliver(**kwargs)
+    if result.prevented:
+        raise Conflict(
+            result.reason,
+            field=result.field,
+            prevented=True,
+            right={"table": _table_of(result.line), "seat": result.line.seat},
+        )
+    return result.line
+
+
+def _table_of(line: OrderLine) -> str | None:
+    party = line.order.party
+    return party.table.number if party else None
