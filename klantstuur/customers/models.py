@@ -21,6 +21,11 @@ class Customer(models.Model):
     email = models.EmailField(null=True, blank=True)
     phone = models.CharField(max_length=40, blank=True, default="")
     language = models.CharField(max_length=8, default="nl")
+    # Communication preferences (R12): e-mail on top of the portal, or the portal only.
+    notify_by_email = models.BooleanField(default=True)
+    # Erasure (the customer's right): asked for, and carried out once obligations end.
+    erasure_requested_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class DeliveryConfig(AppConfig):
     name = "klantstuur.delivery"
     label = "delivery"
+
+    def ready(self) -> None:
+        from klantstuur.core import sweeps
+        from klantstuur.customers import privacy
+        from klantstuur.needs import reactions
+
+        from . import proactive
+
+        reactions.register("delivery_problems", proactive.react)
+        sweeps.register("delivery_promises", proactive.promises_check)
+        sweeps.register("customer_erasures", privacy.erasures_carry_out)

@@ -1,19 +1,825 @@
-"""Delivery the customer steers (issue #4). Placeholder until that issue lands."""
+"""Delivery the customer steers: options, booking, changing, carrier events (R4, R13).
 
+Times are stored in UTC; dates, windows and cutoffs are computed in the
+business's time zone. Every change is atomic and journaled on the order's
+need (or the delivery problem's need), in the same transaction.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from klantstuur.businesses.models import StaffMember
-from klantstuur.core.errors import Invalid
+from klantstuur.businesses.models import Business, StaffMember
+from klantstuur.console.pages import zone
+from klantstuur.core.errors import Conflict, Invalid, NotFound
 from klantstuur.customers.models import Customer
+from klantstuur.needs.journal import record_event
+from klantstuur.needs.models import EventKind, Need
+from klantstuur.orders.checkpoints import CARRIER_CODES, SHOP_SCAN_CODES
+from klantstuur.orders.models import Order, OrderStatus
+from klantstuur.orders.services import checkpoint_record
+
+from .models import (
+    BROKEN_STATUSES,
+    CARRIER_STATUS_EFFECT,
+    FINAL_STATUSES,
+    CarrierEvent,
+    Delivery,
+    DeliverySettings,
+    DeliveryStatus,
+    DeliveryWindow,
+    PickupPoint,
+    PlaceKind,
+    SlotLoad,
+)
+
+POSTCODE = re.compile(r"^\s*(\d{4})\s?([A-Za-z]{2})\s*$")
+WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+CARRIER_REASONS = (
+    "not_at_home",
+    "address_not_found",
+    "refused",
+    "damaged",
+    "lost",
+    "weather",
+    "out_of_stock",
+    "other",
+)
+
+
+def settings_for(business: Business) -> DeliverySettings:
+    found, _created = DeliverySettings.objects.get_or_create(business=business)
+    return found
+
+
+def horizon_days(business: Business) -> int:
+    found = DeliverySettings.objects.filter(business=business).values_list(
+        "horizon_days", flat=True
+    )
+    return next(iter(found), 14)
+
+
+def local_today(business: Business, now: datetime) -> date:
+    return timezone.localtime(now, zone(business.time_zone)).date()
+
+
+def slot_times(
+    business: Business, day: date, window: DeliveryWindow
+) -> tuple[datetime, datetime, datetime]:
+    """Window start, end and cutoff as aware datetimes (business time zone)."""
+    tz = zone(business.time_zone)
+    start = datetime.combine(day, window.starts, tzinfo=tz)
+    end = datetime.combine(day, window.ends, tzinfo=tz)
+    return start, end, start - timedelta(minutes=window.cutoff_minutes)
+
+
+def normal_postcode(value: str) -> str | None:
+    m = POSTCODE.match(value or "")
+    return f"{m.group(1)} {m.group(2).upper()}" if m else None
+
+
+# --- options -------------------------------------------------------------------------
+
+
+def _loads(business: Business, first: date, last: date) -> dict[tuple[str, date], int]:
+    rows = SlotLoad.objects.filter(business=business, date__gte=first, date__lte=last)
+    return {(r.key, r.date): r.booked for r in rows}
+
+
+def _windows(business: Business) -> list[DeliveryWindow]:
+    return list(DeliveryWindow.objects.filter(business=business, active=True).order_by("starts"))
+
+
+def _points(business: Business, postcode: str | None = None) -> list[PickupPoint]:
+    points = list(PickupPoint.objects.filter(business=business, active=True))
+    if postcode:
+        near = int(postcode[:4])
+        points.sort(key=lambda p: (abs(int(p.postcode[:4] or 0) - near), p.name))
+    return points
+
+
+def delivery_options(
+    *, business: Business, postcode: str = "", now: datetime | None = None, days: int | None = None
+) -> dict[str, Any]:
+    """Bookable dates, windows and places, each with its cutoff. Four queries."""
+    now = now or timezone.now()
+    code = ""
+    if postcode:
+        code = normal_postcode(postcode) or ""
+        if not code:
+            raise Invalid(_("A Dutch postcode, like 1012 AB."), field="postcode")
+    today = local_today(business, now)
+    horizon = horizon_days(business)
+    last = today + timedelta(days=min(days or horizon, horizon))
+    windows = _windows(business)
+    points = _points(business, code)
+    loads = _loads(business, today, last)
+    dates = []
+    day = today
+    while day <= last:
+        slots = []
+        for w in windows:
+            start, end, cutoff = slot_times(business, day, w)
+            if cutoff <= now:
+                continue
+            left = w.capacity - loads.get((f"w{w.pk}", day), 0)
+            slots.append(
+                {
+                    "window": w.code,
+                    "starts_at": start,
+                    "ends_at": end,
+                    "cutoff": cutoff,
+                    "available": left > 0,
+                    "remaining": max(left, 0),
+                }
+            )
+        if slots:
+            dates.append({"date": day, "windows": slots})
+        day += timedelta(days=1)
+    return {
+        "postcode": code,
+        "horizon_days": horizon,
+        "dates": dates,
+        "places": [
+            {"kind": PlaceKind.HOME, "label": str(PlaceKind.HOME.label), "needs": []},
+            {
+                "kind": PlaceKind.NEIGHBOUR,
+                "label": str(PlaceKind.NEIGHBOUR.label),
+                "needs": ["house_number", "name"],
+            },
+            {
+                "kind": PlaceKind.PICKUP_POINT,
+                "label": str(PlaceKind.PICKUP_POINT.label),
+                "needs": ["pickup_point"],
+            },
+            {
+                "kind": PlaceKind.ADDRESS,
+                "label": str(PlaceKind.ADDRESS.label),
+                "needs": ["street", "postcode", "city"],
+            },
+        ],
+        "pickup_points": [pickup_point_out(p) for p in points],
+    }
+
+
+def pickup_point_out(p: PickupPoint) -> dict[str, Any]:
+    return {
+        "code": p.code,
+        "name": p.name,
+        "address": p.address,
+        "postcode": p.postcode,
+        "opening_hours": p.opening_hours,
+    }
+
+
+def still_possible(business: Business, now: datetime, limit: int = 6) -> list[dict[str, Any]]:
+    """The next bookable date-and-window pairs, for a 409's `options`."""
+    out: list[dict[str, Any]] = []
+    for d in delivery_options(business=business, now=now)["dates"]:
+        for w in d["windows"]:
+            if w["available"]:
+                out.append(
+                    {
+                        "date": d["date"].isoformat(),
+                        "window": w["window"],
+                        "cutoff": w["cutoff"].isoformat(),
+                    }
+                )
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+# --- requests ------------------------------------------------------------------------
+
+
+@dataclass
+class Spec:
+    """A validated delivery request."""
+
+    day: date
+    window: DeliveryWindow
+    place_kind: str
+    place: dict[str, Any] = field(default_factory=dict)
+    pickup_point: PickupPoint | None = None
+
+
+def _str(value: Any, *, field: str, max_len: int, required: bool = True) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise Invalid(_("Text expected."), field=field)
+    text = str(value).strip()
+    if required and not text:
+        raise Invalid(_("This field is required."), field=field)
+    if len(text) > max_len:
+        raise Invalid(_("At most %(n)d characters.") % {"n": max_len}, field=field)
+    return text
+
+
+def _parse_date(value: Any, *, field: str) -> date:
+    if not isinstance(value, str):
+        raise Invalid(_("A date like 2026-05-14."), field=field)
+    try:
+        parsed = parse_date(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise Invalid(_("A date like 2026-05-14."), field=field)
+    return parsed
+
+
+def _find_window(business: Business, value: Any, *, field: str) -> DeliveryWindow:
+    if not isinstance(value, str) or not WINDOW.match(value.strip()):
+        raise Invalid(_("A window like 18:00-21:00."), field=field)
+    a, b = value.strip().split("-")
+    try:
+        starts, ends = time.fromisoformat(a), time.fromisoformat(b)
+    except ValueError:
+        raise Invalid(_("A window like 18:00-21:00."), field=field) from None
+    found = DeliveryWindow.objects.filter(
+        business=business, starts=starts, ends=ends, active=True
+    ).first()
+    if found is None:
+        codes = ", ".join(w.code for w in _windows(business))
+        raise Invalid(
+            _("There is no such window; choose one of: %(codes)s.") % {"codes": codes},
+            field=field,
+        )
+    return found
+
+
+def _parse_place(
+    business: Business, value: Any, *, field: str
+) -> tuple[str, dict[str, Any], PickupPoint | None]:
+    if value is None:
+        value = {"kind": PlaceKind.HOME}
+    if not isinstance(value, dict):
+        raise Invalid(_('A place like {"kind": "home"}.'), field=field)
+    kind = value.get("kind")
+    if kind not in PlaceKind.values:
+        raise Invalid(
+            _("Choose one of: %(kinds)s.") % {"kinds": ", ".join(PlaceKind.values)},
+            field=f"{field}.kind",
+        )
+    if kind == PlaceKind.HOME:
+        return kind, {"kind": kind}, None
+    if kind == PlaceKind.NEIGHBOUR:
+        number = _str(value.get("house_number"), field=f"{field}.house_number", max_len=20)
+        name = _str(value.get("name"), field=f"{field}.name", max_len=100)
+        return kind, {"kind": kind, "house_number": number, "name": name}, None
+    if kind == PlaceKind.PICKUP_POINT:
+        code = _str(value.get("pickup_point"), field=f"{field}.pickup_point", max_len=40)
+        point = PickupPoint.objects.filter(business=business, code=code, active=True).first()
+        if point is None:
+            raise Invalid(_("There is no such pickup point."), field=f"{field}.pickup_point")
+        return kind, {"kind": kind, "pickup_point": point.code, "name": point.name}, point
+    street = _str(value.get("street"), field=f"{field}.street", max_len=200)
+    postcode = normal_postcode(_str(value.get("postcode"), field=f"{field}.postcode", max_len=10))
+    if postcode is None:
+        raise Invalid(_("A Dutch postcode, like 1012 AB."), field=f"{field}.postcode")
+    city = _str(value.get("city"), field=f"{field}.city", max_len=100)
+    return kind, {"kind": kind, "street": street, "postcode": postcode, "city": city}, None
+
+
+def parse_request(
+    business: Business,
+    request: Any,
+    *,
+    now: datetime,
+    prefix: str = "",
+    current: Delivery | None = None,
+) -> Spec:
+    """Validate a request; with `current`, missing parts keep their present value."""
+    if not isinstance(request, dict):
+        raise Invalid(
+            _("An object with date, window and place."), field=prefix.rstrip(".") or "body"
+        )
+    unknown = set(request) - {"date", "window", "place"}
+    if unknown:
+        raise Invalid(_("Unknown field."), field=prefix + sorted(unknown)[0])
+    if current is None and ("date" not in request or "window" not in request):
+        missing = "date" if "date" not in request else "window"
+        raise Invalid(_("This field is required."), field=prefix + missing)
+    if "date" in request:
+        day = _parse_date(request["date"], field=prefix + "date")
+    else:
+        assert current is not None
+        day = current.promised_date
+    today = local_today(business, now)
+    if day < today:
+        raise Invalid(_("That date is in the past."), field=prefix + "date")
+    horizon = horizon_days(business)
+    if day > today + timedelta(days=horizon):
+        raise Invalid(
+            _("We deliver up to %(n)d days ahead.") % {"n": horizon}, field=prefix + "date"
+        )
+    if "window" in request:
+        window = _find_window(business, request["window"], field=prefix + "window")
+    else:
+        assert current is not None
+        window = current.promised_window
+    if "place" in request:
+        kind, place, point = _parse_place(business, request["place"], field=prefix + "place")
+    elif current is not None:
+        kind, place, point = current.place_kind, current.promised_place, current.pickup_point
+    else:
+        kind, place, point = PlaceKind.HOME, {"kind": PlaceKind.HOME}, None
+    spec = Spec(day=day, window=window, place_kind=kind, place=place, pickup_point=point)
+    _start, _end, cutoff = slot_times(business, day, window)
+    if cutoff <= now:
+        raise Conflict(
+            _("Changes for %(date)s %(window)s closed at %(cutoff)s. Still possible: see options.")
+            % {
+                "date": day.isoformat(),
+                "window": window.code,
+                "cutoff": _local_text(business, cutoff),
+            },
+            field=prefix + "window",
+            cutoff=cutoff.isoformat(),
+            options=still_possible(business, now),
+        )
+    return spec
+
+
+def _local_text(business: Business, when: datetime) -> str:
+    return timezone.localtime(when, zone(business.time_zone)).strftime("%Y-%m-%d %H:%M")
+
+
+# --- capacity --------------------------------------------------------------------------
+
+
+def _keys(spec: Spec) -> list[tuple[str, int]]:
+    keys = [(f"w{spec.window.pk}", spec.window.capacity)]
+    if spec.pickup_point is not None:
+        keys.append((f"p{spec.pickup_point.pk}", spec.pickup_point.capacity))
+    return keys
+
+
+def _take(business: Business, spec: Spec) -> None:
+    """Book the slot (and the pickup point) under capacity, or 409 naming alternatives."""
+    for key, capacity in _keys(spec):
+        SlotLoad.objects.get_or_create(business=business, key=key, date=spec.day)
+        took = SlotLoad.objects.filter(key=key, date=spec.day, booked__lt=capacity).update(
+            booked=F("booked") + 1
+        )
+        if took != 1:
+            what = spec.window.code if key.startswith("w") else spec.place.get("name", "")
+            raise Conflict(
+                _("%(what)s on %(date)s is full.") % {"what": what, "date": spec.day.isoformat()},
+                field="window" if key.startswith("w") else "place.pickup_point",
+                options=still_possible(business, timezone.now()),
+            )
+
+
+def _release(delivery: Delivery) -> None:
+    keys = [f"w{delivery.promised_window_id}"]
+    if delivery.pickup_point_id:
+        keys.append(f"p{delivery.pickup_point_id}")
+    SlotLoad.objects.filter(key__in=keys, date=delivery.promised_date, booked__gt=0).update(
+        booked=F("booked") - 1
+    )
+
+
+# --- booking and changing -----------------------------------------------------------------
+
+
+def promise_text(business: Business, delivery: Delivery) -> str:
+    start = timezone.localtime(delivery.window_start, zone(business.time_zone))
+    where = str(PlaceKind(delivery.place_kind).label)
+    place = delivery.promised_place
+    if delivery.place_kind == PlaceKind.NEIGHBOUR:
+        where = f"{where}: {place.get('house_number', '')} ({place.get('name', '')})"
+    elif delivery.place_kind == PlaceKind.PICKUP_POINT:
+        where = f"{where}: {place.get('name', '')}"
+    elif delivery.place_kind == PlaceKind.ADDRESS:
+        where = f"{where}: {place.get('street', '')}, {place.get('city', '')}"
+    return f"{start:%Y-%m-%d} {delivery.promised_window.code}, {where}"[:300]
+
+
+def place_summary(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "date": delivery.promised_date.isoformat(),
+        "window": delivery.promised_window.code,
+        "place": delivery.promised_place,
+    }
+
+
+def _set_promise(order: Order, delivery: Delivery, now: datetime) -> None:
+    text = promise_text(order.business, delivery)
+    Order.objects.filter(pk=order.pk).update(
+        promised_at=delivery.window_end, promise_text=text, updated_at=now
+    )
+    Need.objects.filter(pk=order.need_id).update(
+        promise_due_at=delivery.window_end, promise_text=text, updated_at=now
+    )
+
+
+def _apply_spec(delivery: Delivery, spec: Spec) -> None:
+    business = delivery.order.business
+    start, end, cutoff = slot_times(business, spec.day, spec.window)
+    delivery.promised_date = spec.day
+    delivery.promised_window = spec.window
+    delivery.place_kind = spec.place_kind
+    delivery.promised_place = spec.place
+    delivery.pickup_point = spec.pickup_point
+    delivery.window_start, delivery.window_end, delivery.cutoff_at = start, end, cutoff
 
 
 def delivery_book(
     *,
-    order: Any,
+    order: Order,
     request: dict[str, Any],
     actor_staff: StaffMember | None = None,
     actor_customer: Customer | None = None,
-) -> Any:
-    raise Invalid(_("Delivery booking is not available yet."), field="delivery")
+    now: datetime | None = None,
+) -> Delivery:
+    """Book the requested delivery for a new order (called inside order_place)."""
+    now = now or timezone.now()
+    business = order.business
+    if order.customer_id is None:
+        raise Invalid(_("Only a customer's order can be delivered."), field="delivery")
+    with transaction.atomic():
+        spec = parse_request(business, request, now=now, prefix="delivery.")
+        _take(business, spec)
+        delivery = Delivery(
+            order=order,
+            business=business,
+            customer_id=order.customer_id,
+            requested_date=spec.day,
+            requested_window=spec.window,
+            requested_place=spec.place,
+            created_at=now,
+            updated_at=now,
+        )
+        _apply_spec(delivery, spec)
+        delivery.save()
+        _set_promise(order, delivery, now)
+        record_event(
+            need=order.need,
+            kind=EventKind.DELIVERY_CHANGED,
+            actor_staff=actor_staff,
+            actor_customer=actor_customer,
+            data={
+                "order_id": order.pk,
+                "booked": True,
+                "requested": place_summary(delivery),
+                "promised": place_summary(delivery),
+                "promise": promise_text(business, delivery),
+                "cutoff": delivery.cutoff_at.isoformat(),
+            },
+            at=now,
+        )
+    return delivery
+
+
+def lock_delivery(order: Order) -> Delivery:
+    found = (
+        Delivery.objects.select_for_update(of=("self",))
+        .filter(order_id=order.pk)
+        .select_related("order__business", "order__need", "promised_window", "pickup_point")
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("This order has no delivery to change."))
+    return found
+
+
+def target_need(delivery: Delivery) -> Need:
+    """Where delivery events go: the problem's need while it is active, else the order's."""
+    if delivery.problem_need_id:
+        need = Need.objects.filter(pk=delivery.problem_need_id).first()
+        if need is not None and need.is_active:
+            return need
+    return delivery.order.need
+
+
+def change_apply(
+    delivery: Delivery,
+    spec: Spec,
+    *,
+    now: datetime,
+    actor_customer: Customer | None = None,
+    actor_staff: StaffMember | None = None,
+    because: dict[str, Any] | None = None,
+) -> bool:
+    """Move a locked delivery to a new slot or place. False when nothing changed."""
+    same_slot = (
+        spec.day == delivery.promised_date
+        and spec.window.pk == delivery.promised_window_id
+        and (spec.pickup_point.pk if spec.pickup_point else None) == delivery.pickup_point_id
+    )
+    if same_slot and spec.place == delivery.promised_place and not delivery.problem_reason:
+        return False
+    before = place_summary(delivery)
+    if not same_slot:
+        _take(delivery.order.business, spec)
+        _release(delivery)
+    _apply_spec(delivery, spec)
+    if actor_customer is not None:
+        delivery.requested_date = spec.day
+        delivery.requested_window = spec.window
+        delivery.requested_place = spec.place
+    was_broken = delivery.status in BROKEN_STATUSES
+    if was_broken:
+        delivery.status = DeliveryStatus.SCHEDULED
+    delivery.problem_reason = ""
+    delivery.version += 1
+    delivery.updated_at = now
+    delivery.save()
+    _set_promise(delivery.order, delivery, now)
+    data: dict[str, Any] = {
+        "order_id": delivery.order_id,
+        "before": before,
+        "after": place_summary(delivery),
+        "promise": promise_text(delivery.order.business, delivery),
+        "cutoff": delivery.cutoff_at.isoformat(),
+    }
+    if because:
+        data["because"] = because
+    record_event(
+        need=target_need(delivery),
+        kind=EventKind.DELIVERY_CHANGED,
+        actor_customer=actor_customer,
+        actor_staff=actor_staff,
+        data=data,
+        at=now,
+    )
+    return True
+
+
+def delivery_change(
+    *, customer: Customer, order: Order, request: Any, now: datetime | None = None
+) -> Delivery:
+    """The customer changes date, window or place, at any hour until the cutoff.
+
+    After a failed attempt or an exception the old cutoff no longer binds: the
+    promise broke, and the customer chooses again.
+    """
+    now = now or timezone.now()
+    if order.customer_id != customer.pk:
+        raise NotFound(_("No such order."))
+    with transaction.atomic():
+        delivery = lock_delivery(order)
+        business = delivery.order.business
+        if delivery.status in FINAL_STATUSES or delivery.order.status == OrderStatus.CANCELLED:
+            raise Conflict(
+                _("This delivery is %(status)s; it cannot change any more.")
+                % {"status": delivery.get_status_display()},
+                status=delivery.status,
+            )
+        if delivery.status == DeliveryStatus.AVAILABLE_FOR_PICKUP:
+            raise Conflict(_("Your parcel is waiting at the pickup point."), status=delivery.status)
+        if not delivery.needs_choice and now >= delivery.cutoff_at:
+            raise Conflict(
+                _(
+                    "The delivery of %(date)s %(window)s was fixed at %(cutoff)s. Still "
+                    "possible: a standing instruction for when you are not at home."
+                )
+                % {
+                    "date": delivery.promised_date.isoformat(),
+                    "window": delivery.promised_window.code,
+                    "cutoff": _local_text(business, delivery.cutoff_at),
+                },
+                cutoff=delivery.cutoff_at.isoformat(),
+                options=[
+                    {
+                        "kind": "standing_instruction",
+                        "condition": "not_at_home",
+                        "actions": ["leave_with_neighbour", "deliver_to_pickup_point"],
+                        "path": "/api/v1/me/instructions",
+                    }
+                ],
+            )
+        spec = parse_request(business, request, now=now, current=delivery)
+        change_apply(delivery, spec, now=now, actor_customer=customer)
+    return delivery
+
+
+def first_possible(
+    delivery: Delivery,
+    *,
+    place_kind: str,
+    place: dict[str, Any],
+    point: PickupPoint | None,
+    now: datetime,
+) -> Spec | None:
+    """The earliest bookable slot from today, the current window first (for instructions)."""
+    business = delivery.order.business
+    today = local_today(business, now)
+    windows = sorted(
+        _windows(business), key=lambda w: (w.pk != delivery.promised_window_id, w.starts)
+    )
+    loads = _loads(business, today, today + timedelta(days=horizon_days(business)))
+    for offset in range(horizon_days(business) + 1):
+        day = today + timedelta(days=offset)
+        for w in windows:
+            _s, _e, cutoff = slot_times(business, day, w)
+            if cutoff <= now or loads.get((f"w{w.pk}", day), 0) >= w.capacity:
+                continue
+            if point is not None and loads.get((f"p{point.pk}", day), 0) >= point.capacity:
+                continue
+            return Spec(day=day, window=w, place_kind=place_kind, place=place, pickup_point=point)
+    return None
+
+
+# --- carrier events and shop scans ------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    event: CarrierEvent
+    duplicate: bool = False
+
+
+def _at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if timezone.is_naive(value):
+        raise Invalid(_("A time with its offset, like 2026-05-14T18:05:00+02:00."), field="at")
+    if value > now + timedelta(minutes=15):
+        raise Invalid(_("That time is in the future."), field="at")
+    if value < now - timedelta(days=60):
+        raise Invalid(_("That time is too long ago."), field="at")
+    return value
+
+
+def carrier_event_record(
+    *,
+    staff: StaffMember,
+    order_id: int,
+    status: str,
+    at: datetime | None = None,
+    location: str = "",
+    note: str = "",
+    reason: str = "",
+    external_id: str = "",
+    source: str = "api",
+    now: datetime | None = None,
+) -> Recorded:
+    """One carrier event: a checkpoint on the order, and the delivery's status moved.
+
+    A problem (failed attempt, exception) is taken up after the commit by the
+    proactive reaction (klantstuur.delivery.proactive).
+    """
+    now = now or timezone.now()
+    if status not in CARRIER_CODES:
+        raise Invalid(
+            _("Unknown status; choose one of: %(codes)s.") % {"codes": ", ".join(CARRIER_CODES)},
+            field="status",
+        )
+    return _record(
+        staff=staff,
+        order_id=order_id,
+        code=status,
+        at=_at(at, now),
+        location=location,
+        note=note,
+        reason=reason,
+        external_id=external_id,
+        source=source,
+        now=now,
+    )
+
+
+def shop_scan_record(
+    *,
+    staff: StaffMember,
+    order_id: int,
+    code: str,
+    note: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> Recorded:
+    """The shop's own scans (picked, packed, handed to carrier) and stock exceptions."""
+    now = now or timezone.now()
+    if code not in (*SHOP_SCAN_CODES, "exception"):
+        raise Invalid(
+            _("Unknown scan; choose one of: %(codes)s.")
+            % {"codes": ", ".join((*SHOP_SCAN_CODES, "exception"))},
+            field="code",
+        )
+    return _record(
+        staff=staff,
+        order_id=order_id,
+        code=code,
+        at=now,
+        location="",
+        note=note,
+        reason=reason,
+        external_id="",
+        source="shop",
+        now=now,
+    )
+
+
+def _record(
+    *,
+    staff: StaffMember,
+    order_id: int,
+    code: str,
+    at: datetime,
+    location: str,
+    note: str,
+    reason: str,
+    external_id: str,
+    source: str,
+    now: datetime,
+) -> Recorded:
+    location = _str(location, field="location", max_len=200, required=False)
+    note = _str(note, field="note", max_len=500, required=False)
+    external_id = _str(external_id, field="event_id", max_len=100, required=False)
+    if reason and reason not in CARRIER_REASONS:
+        raise Invalid(
+            _("Unknown reason; choose one of: %(r)s.") % {"r": ", ".join(CARRIER_REASONS)},
+            field="reason",
+        )
+    order = (
+        Order.objects.select_related("need", "business")
+        .filter(pk=order_id, business_id=staff.business_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound(_("No such order."), field="order_id")
+    if external_id:
+        found = CarrierEvent.objects.filter(
+            business_id=staff.business_id, external_id=external_id
+        ).first()
+        if found is not None:
+            return Recorded(found, duplicate=True)
+    try:
+        with transaction.atomic():
+            checkpoint = checkpoint_record(
+                order=order,
+                code=code,
+                actor_staff=staff,
+                at=at,
+                location=location,
+                note=note,
+                data={"reason": reason, "source": source},
+            )
+            event = CarrierEvent.objects.create(
+                business_id=staff.business_id,
+                order=order,
+                status=code,
+                reason=reason,
+                at=at,
+                received_at=now,
+                location=location,
+                note=note,
+                source=source,
+                external_id=external_id,
+                checkpoint=checkpoint,
+            )
+            _move_delivery(order, code, at, now)
+    except IntegrityError:
+        found = CarrierEvent.objects.filter(
+            business_id=staff.business_id, external_id=external_id
+        ).first()
+        if found is None:
+            raise
+        return Recorded(found, duplicate=True)
+    return Recorded(event)
+
+
+def _move_delivery(order: Order, code: str, at: datetime, now: datetime) -> None:
+    effect = CARRIER_STATUS_EFFECT.get(code)
+    if effect is None:
+        return
+    delivery = Delivery.objects.select_for_update(of=("self",)).filter(order_id=order.pk).first()
+    if (
+        delivery is not None
+        and delivery.status not in FINAL_STATUSES
+        and (delivery.last_carrier_at is None or at >= delivery.last_carrier_at)
+    ):
+        changes: dict[str, Any] = {"status": effect, "last_carrier_at": at, "updated_at": now}
+        if effect in BROKEN_STATUSES:
+            changes["problem_reason"] = code
+        elif effect in (DeliveryStatus.DELIVERED, DeliveryStatus.AVAILABLE_FOR_PICKUP):
+            changes["problem_reason"] = ""
+        Delivery.objects.filter(pk=delivery.pk).update(**changes)
+    if code == "delivered" and order.status == OrderStatus.PLACED:
+        Order.objects.filter(pk=order.pk, status=OrderStatus.PLACED).update(
+            status=OrderStatus.FULFILLED, updated_at=now
+        )
+
+
+def order_cancel_by_system(*, order: Order, now: datetime) -> Order:
+    """Cancel an order for a standing instruction: its slot is freed, a checkpoint says so."""
+    delivery = Delivery.objects.select_for_update(of=("self",)).filter(order_id=order.pk).first()
+    if delivery is not None and delivery.status not in FINAL_STATUSES:
+        _release(delivery)
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.CANCELLED, problem_reason="", updated_at=now
+        )
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED, updated_at=now)
+    checkpoint_record(order=order, code="cancelled", at=now)
+    order.refresh_from_db()
+    return order

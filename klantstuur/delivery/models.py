@@ -1,0 +1,286 @@
+"""Delivery the customer steers (R4, R13): windows, places, capacity, the request
+beside the promise, carrier events, returns."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from klantstuur.businesses.models import Business
+from klantstuur.customers.models import Customer
+from klantstuur.needs.models import Need
+from klantstuur.orders.models import Checkpoint, Order
+
+
+class DeliverySettings(models.Model):
+    """Per business: how far ahead customers may book, and the carrier webhook secret."""
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, related_name="delivery_settings"
+    )
+    horizon_days = models.PositiveSmallIntegerField(default=14)
+    # Standard Webhooks secret ("whsec_" + base64), shared with the carrier.
+    webhook_secret = models.CharField(max_length=120, blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "delivery settings"
+
+    def __str__(self) -> str:
+        return f"delivery settings of {self.business_id}"
+
+
+class DeliveryWindow(models.Model):
+    """A time window on any day, e.g. 18:00-21:00, with its capacity and cutoff."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="windows")
+    starts = models.TimeField()
+    ends = models.TimeField()
+    # Deliveries per date in this window.
+    capacity = models.PositiveIntegerField(default=50)
+    # Changes close this many minutes before the window starts (business time).
+    cutoff_minutes = models.PositiveIntegerField(default=360)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["starts", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "starts", "ends"], name="window_unique"),
+            models.CheckConstraint(condition=Q(starts__lt=models.F("ends")), name="window_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return f"{self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class PickupPoint(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="pickup_points")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300)
+    postcode = models.CharField(max_length=10)
+    opening_hours = models.CharField(max_length=200, blank=True, default="")
+    # Parcels per date.
+    capacity = models.PositiveIntegerField(default=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "code"], name="pickup_point_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlotLoad(models.Model):
+    """Booked count per window or pickup point per date; F()-updated under its capacity."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    # "w<window id>" or "p<pickup point id>"
+    key = models.CharField(max_length=24)
+    date = models.DateField()
+    booked = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "date"], name="slot_load_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.date}: {self.booked}"
+
+
+class PlaceKind(models.TextChoices):
+    HOME = "home", _("At home")
+    NEIGHBOUR = "neighbour", _("With a neighbour")
+    PICKUP_POINT = "pickup_point", _("At a pickup point")
+    ADDRESS = "address", _("At another address")
+
+
+class DeliveryStatus(models.TextChoices):
+    # Booked; not on the road yet.
+    SCHEDULED = "scheduled", _("Scheduled")
+    # The carrier has it (info received or in transit).
+    IN_TRANSIT = "in_transit", _("On its way")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    # The promise broke: waiting for the customer's choice (or an instruction).
+    ATTEMPT_FAILED = "attempt_failed", _("Delivery attempt failed")
+    EXCEPTION = "exception", _("Problem in delivery")
+    AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Ready at the pickup point")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Delivery status a carrier status leads to.
+CARRIER_STATUS_EFFECT: dict[str, str] = {
+    "info_received": DeliveryStatus.IN_TRANSIT,
+    "in_transit": DeliveryStatus.IN_TRANSIT,
+    "handed_to_carrier": DeliveryStatus.IN_TRANSIT,
+    "out_for_delivery": DeliveryStatus.OUT_FOR_DELIVERY,
+    "attempt_failed": DeliveryStatus.ATTEMPT_FAILED,
+    "exception": DeliveryStatus.EXCEPTION,
+    "available_for_pickup": DeliveryStatus.AVAILABLE_FOR_PICKUP,
+    "delivered": DeliveryStatus.DELIVERED,
+}
+# Nothing moves a delivery out of these.
+FINAL_STATUSES = (DeliveryStatus.DELIVERED, DeliveryStatus.CANCELLED)
+# The customer may choose again at any time in these (the promise broke).
+BROKEN_STATUSES = (DeliveryStatus.ATTEMPT_FAILED, DeliveryStatus.EXCEPTION)
+# Watched by the "promise about to break" sweep.
+UNDERWAY_STATUSES = (DeliveryStatus.SCHEDULED, DeliveryStatus.IN_TRANSIT)
+
+
+class Delivery(models.Model):
+    """When and where an order reaches the customer: what they asked, what we promised."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="delivery")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="deliveries")
+    # The customer's request, as asked.
+    requested_date = models.DateField()
+    requested_window = models.ForeignKey(DeliveryWindow, on_delete=models.PROTECT, related_name="+")
+    requested_place = models.JSONField(default=dict)
+    # The business's promise (usually the request; a full slot or a rule may differ).
+    promised_date = models.DateField()
+    promised_window = models.ForeignKey(DeliveryWindow, on_delete=models.PROTECT, related_name="+")
+    place_kind = models.CharField(max_length=20, choices=PlaceKind.choices)
+    promised_place = models.JSONField(default=dict)
+    pickup_point = models.ForeignKey(
+        PickupPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The promised window in UTC, and the moment changes close.
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    cutoff_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=24, choices=DeliveryStatus.choices, default=DeliveryStatus.SCHEDULED
+    )
+    last_carrier_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change; instructions and alerts fire once per version.
+    version = models.PositiveIntegerField(default=1)
+    # The need a delivery problem was brought to (reused for the next problem).
+    problem_need = models.ForeignKey(
+        Need, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set while the customer has a choice to make after a problem.
+    problem_reason = models.CharField(max_length=40, blank=True, default="")
+    late_alerted_version = models.PositiveIntegerField(default=0)
+    missed_alerted_version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["status", "window_start"]),
+            models.Index(fields=["status", "window_end"]),
+            models.Index(fields=["customer", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery of order {self.order_id}"
+
+    @property
+    def window_code(self) -> str:
+        return self.promised_window.code
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def needs_choice(self) -> bool:
+        return bool(self.problem_reason) and not self.is_final
+
+
+class CarrierEvent(models.Model):
+    """Every carrier event as received (API or webhook): counted back, never lost."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="carrier_events")
+    status = models.CharField(max_length=30)
+    reason = models.CharField(max_length=40, blank=True, default="")
+    at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    location = models.CharField(max_length=200, blank=True, default="")
+    note = models.CharField(max_length=500, blank=True, default="")
+    source = models.CharField(max_length=10, default="api")
+    # The carrier's own id for the event: a retry with the same id is not a second event.
+    external_id = models.CharField(max_length=100, blank=True, default="")
+    checkpoint = models.OneToOneField(
+        Checkpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "external_id"],
+                condition=~Q(external_id=""),
+                name="carrier_event_external_id_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["order", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.status} for order {self.order_id}"
+
+
+class WebhookReceipt(models.Model):
+    """A webhook message id seen once; a replay of it is refused."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "message_id"], name="webhook_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class ReturnMethod(models.TextChoices):
+    PICKUP = "pickup", _("Picked up at my address")
+    DROPOFF = "dropoff", _("I drop it off at a pickup point")
+
+
+class ReturnStatus(models.TextChoices):
+    # Started by the customer; on its way back.
+    REQUESTED = "requested", _("Requested")
+    # The item arrived; the refund is a remedy on the return's need.
+    ARRIVED = "arrived", _("Arrived")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ReturnRequest(models.Model):
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="returns")
+    need = models.OneToOneField(Need, on_delete=models.PROTECT, related_name="return_request")
+    reason = models.TextField()
+    method = models.CharField(max_length=10, choices=ReturnMethod.choices)
+    pickup_point = models.ForeignKey(
+        PickupPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="requested"),
+                name="one_open_return_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"return of order {self.order_id}"

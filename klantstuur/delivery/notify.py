@@ -1,0 +1,93 @@
+"""Telling the customer first: e-mail after the commit, the portal from the journal.
+
+The portal's notifications page reads the same ALERT and "done for you"
+events; e-mail goes out unless the customer chose the portal only (their
+communication preference, or a standing instruction "contact": portal/none).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from klantstuur.needs.models import EventKind, JournalEvent
+
+logger = logging.getLogger("klantstuur.delivery")
+
+NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
+
+
+def enqueue(event_id: int) -> None:
+    try:
+        send_alert.enqueue(event_id)
+    except Exception:  # a notification never undoes the change
+        logger.exception("could not enqueue delivery alert %s", event_id)
+
+
+def preferences(customer_id: int) -> tuple[str, str | None]:
+    """(channel, language) from the customer's standing instructions, if any."""
+    from klantstuur.instructions.models import Action, StandingInstruction
+
+    channel, language = "email", None
+    for action, params in StandingInstruction.objects.filter(
+        customer_id=customer_id, active=True, action__in=(Action.CONTACT, Action.LANGUAGE)
+    ).values_list("action", "params"):
+        if action == Action.CONTACT:
+            channel = params.get("channel", "email")
+        elif action == Action.LANGUAGE:
+            language = params.get("language")
+    return channel, language
+
+
+def reason_text(reason: str) -> str:
+    return {
+        "attempt_failed": _("The carrier could not deliver your parcel."),
+        "exception": _("There is a problem with the delivery of your parcel."),
+        "not_out_for_delivery": _(
+            "Your delivery window starts now, but your parcel is not out for delivery yet."
+        ),
+        "window_missed": _("Your delivery window has passed and your parcel has not arrived."),
+    }.get(reason, _("There is news about your delivery."))
+
+
+def alert_text(event: JournalEvent) -> str:
+    data = event.data
+    lines = [reason_text(data.get("reason", ""))]
+    if data.get("note"):
+        lines.append(_("Carrier's note: %(note)s") % {"note": data["note"]})
+    for done in data.get("done_for_you", []):
+        lines.append(_("Done for you, because you asked: %(what)s") % {"what": done})
+    if data.get("choices"):
+        lines.append(_("Choose what suits you: another date, a pickup point, or a neighbour."))
+    return "\n".join(lines)
+
+
+@task()
+def send_alert(event_id: int) -> int:
+    event = (
+        JournalEvent.objects.select_related("customer", "need__owner")
+        .filter(pk=event_id, kind=EventKind.ALERT)
+        .first()
+    )
+    if event is None or event.need is None:
+        return 0
+    customer = event.customer
+    channel, language = preferences(customer.pk)
+    if not customer.email or not customer.notify_by_email or channel != "email":
+        return 0
+    order_id = event.data.get("order_id")
+    with translation.override(language or customer.language or "nl"):
+        link = settings.SITE_URL + reverse("portal_orders:order", args=[order_id])
+        send_mail(
+            _("Your order #%(id)s: %(what)s")
+            % {"id": order_id, "what": reason_text(event.data.get("reason", ""))},
+            f"{alert_text(event)}\n\n{link}\n\n"
+            + _("Your contact person: %(name)s") % {"name": event.need.owner.name},
+            settings.DEFAULT_FROM_EMAIL,
+            [customer.email],
+        )
+    return 1

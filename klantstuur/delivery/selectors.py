@@ -1,0 +1,154 @@
+"""Reads for delivery pages and endpoints, through access gates, in bounded queries."""
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klantstuur.businesses.models import StaffMember
+from klantstuur.core.errors import NotFound
+from klantstuur.customers.models import Customer
+from klantstuur.needs.models import EventKind, JournalEvent
+from klantstuur.orders.models import Checkpoint, Order, OrderLine
+
+from .models import Delivery, ReturnRequest
+from .proactive import CHOICES
+
+NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
+
+
+def _deliveries() -> QuerySet[Delivery]:
+    return Delivery.objects.select_related(
+        "order__need__owner",
+        "order__business",
+        "promised_window",
+        "requested_window",
+        "pickup_point",
+    )
+
+
+def delivery_for_customer(*, customer: Customer, order_id: int) -> Delivery:
+    found = _deliveries().filter(order_id=order_id, customer_id=customer.pk).first()
+    if found is None:
+        raise NotFound(_("No such order, or it has no delivery."))
+    return found
+
+
+def delivery_for_staff(*, staff: StaffMember, order_id: int) -> Delivery:
+    found = _deliveries().filter(order_id=order_id, business_id=staff.business_id).first()
+    if found is None:
+        raise NotFound(_("No such order, or it has no delivery."))
+    return found
+
+
+def delivery_out(d: Delivery) -> dict[str, Any]:
+    from .services import promise_text
+
+    now = timezone.now()
+    owner = d.order.need.owner
+    return {
+        "order_id": d.order_id,
+        "status": d.status,
+        "requested": {
+            "date": d.requested_date,
+            "window": d.requested_window.code,
+            "place": d.requested_place,
+        },
+        "promised": {
+            "date": d.promised_date,
+            "window": d.promised_window.code,
+            "place": d.promised_place,
+        },
+        "promise": promise_text(d.order.business, d),
+        "window_start": d.window_start,
+        "window_end": d.window_end,
+        "cutoff": d.cutoff_at,
+        "changeable": not d.is_final and (d.needs_choice or now < d.cutoff_at),
+        "needs_choice": d.needs_choice,
+        "problem": d.problem_reason,
+        "choices": CHOICES if d.needs_choice else [],
+        "owner": {"id": owner.pk, "name": owner.name},
+    }
+
+
+def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
+    """Everything the tracking page shows: order, lines, checkpoints, delivery, notices."""
+    order = (
+        Order.objects.select_related("need__owner", "business")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("id")),
+            Prefetch("checkpoints", queryset=Checkpoint.objects.order_by("at", "id")),
+        )
+        .filter(pk=order_id, customer_id=customer.pk)
+        .first()
+    )
+    if order is None:
+        raise NotFound(_("No such order."))
+    delivery = (
+        Delivery.objects.select_related(
+            "promised_window", "requested_window", "pickup_point", "problem_need__owner"
+        )
+        .filter(order_id=order.pk)
+        .first()
+    )
+    alert = None
+    if delivery is not None and delivery.needs_choice:
+        alert = (
+            JournalEvent.objects.filter(
+                customer_id=customer.pk, kind=EventKind.ALERT, data__order_id=order.pk
+            )
+            .order_by("-at", "-id")
+            .first()
+        )
+    returns = list(
+        ReturnRequest.objects.filter(order_id=order.pk)
+        .select_related("need__owner")
+        .order_by("-id")
+    )
+    return {"order": order, "delivery": delivery, "alert": alert, "returns": returns}
+
+
+def notices_of(*, customer: Customer) -> QuerySet[JournalEvent]:
+    return (
+        JournalEvent.objects.filter(customer_id=customer.pk, kind__in=NOTICE_KINDS)
+        .visible_to_customer()
+        .order_by("-at", "-id")
+    )
+
+
+def notice_out(e: JournalEvent) -> dict[str, Any]:
+    from .notify import alert_text
+
+    if e.kind == EventKind.ALERT:
+        text = alert_text(e)
+    else:
+        text = _("Done for you, because you asked: %(what)s") % {
+            "what": f"{e.data.get('because', '')} — {e.data.get('result', '')}"
+        }
+    return {
+        "id": e.pk,
+        "kind": e.kind,
+        "at": e.at,
+        "need_id": e.need_id,
+        "order_id": e.data.get("order_id"),
+        "text": text,
+        "choices": e.data.get("choices", []),
+    }
+
+
+def orders_with_delivery(*, customer: Customer) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(customer=customer)
+        .select_related("need__owner", "delivery__promised_window")
+        .order_by("-created_at", "-id")
+    )
+
+
+def delivery_out_light(d: Delivery) -> bool:
+    """Whether the customer may change it now (no extra queries)."""
+    return (
+        not d.is_final
+        and d.status != "available_for_pickup"
+        and (d.needs_choice or timezone.now() < d.cutoff_at)
+    )

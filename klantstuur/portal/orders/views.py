@@ -1,0 +1,269 @@
+"""The customer's orders: tracking, changing the delivery, returns, standing
+instructions, my data and notifications. Thin views over services and selectors."""
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from klantstuur.console.pages import page_of, show_error
+from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.customers import privacy
+from klantstuur.customers.models import Customer
+from klantstuur.delivery import returns as return_services
+from klantstuur.delivery import selectors
+from klantstuur.delivery import services as delivery_services
+from klantstuur.delivery.models import PickupPoint
+from klantstuur.instructions import services as instruction_services
+from klantstuur.instructions.engine import describe
+from klantstuur.orders.checkpoints import label
+from klantstuur.portal.access import customer_page
+
+from .forms import FIELD_MAP, ChangeForm, InstructionForm, PreferencesForm, ReturnForm
+
+
+def _points(me: Customer) -> list[tuple[str, str]]:
+    return [
+        (p.code, f"{p.name}, {p.address}")
+        for p in PickupPoint.objects.filter(business_id=me.business_id, active=True)
+    ]
+
+
+@customer_page
+def orders(request: HttpRequest, me: Customer) -> HttpResponse:
+    return render(
+        request,
+        "delivery/orders.html",
+        {
+            "me": me,
+            "nav": "orders",
+            "page": page_of(request, selectors.orders_with_delivery(customer=me)),
+        },
+    )
+
+
+def _tracking(me: Customer, order_id: int) -> dict[str, Any]:
+    try:
+        return selectors.tracking(customer=me, order_id=order_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _change_form(me: Customer, ctx: dict[str, Any], data: Any = None) -> ChangeForm:
+    options = delivery_services.delivery_options(business=me.business)
+    d = ctx["delivery"]
+    initial = {}
+    if d is not None:
+        place = d.promised_place or {}
+        initial = {
+            "date": d.promised_date.isoformat(),
+            "window": d.promised_window.code,
+            "place": d.place_kind,
+            "house_number": place.get("house_number", ""),
+            "name": place.get("name", "") if d.place_kind == "neighbour" else "",
+            "pickup_point": place.get("pickup_point", ""),
+            "street": place.get("street", ""),
+            "postcode": place.get("postcode", ""),
+            "city": place.get("city", ""),
+        }
+    return ChangeForm(data, options=options, initial=initial)
+
+
+def _render_order(
+    request: HttpRequest, me: Customer, order_id: int, status: int = 200, **bound: Any
+) -> HttpResponse:
+    ctx = _tracking(me, order_id)
+    checkpoints = [
+        {"code": c.code, "label": label(c.code), "at": c.at, "location": c.location, "note": c.note}
+        for c in ctx["order"].checkpoints.all()
+    ]
+    ctx.update(
+        me=me,
+        nav="orders",
+        checkpoints=checkpoints,
+        change_form=bound.get("change_form") or _change_form(me, ctx),
+        return_form=bound.get("return_form") or ReturnForm(points=_points(me)),
+        top_error=bound.get("top_error"),
+    )
+    if ctx["delivery"] is not None:
+        ctx["changeable"] = selectors.delivery_out_light(ctx["delivery"])
+    return render(request, "delivery/order.html", ctx, status=status)
+
+
+@customer_page
+def order(request: HttpRequest, me: Customer, order_id: int) -> HttpResponse:
+    return _render_order(request, me, order_id)
+
+
+@require_POST
+@customer_page
+def delivery_change(request: HttpRequest, me: Customer, order_id: int) -> HttpResponse:
+    ctx = _tracking(me, order_id)
+    form = _change_form(me, ctx, request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            delivery_services.delivery_change(
+                customer=me, order=ctx["order"], request=form.request()
+            )
+        except DomainError as exc:
+            show_error(form, exc, FIELD_MAP)
+            return _render_order(
+                request,
+                me,
+                order_id,
+                exc.status,
+                change_form=form,
+                top_error=exc.message if exc.status == 409 else None,
+            )
+        messages.success(request, _("Your delivery is changed."))
+        return redirect("portal_orders:order", order_id)
+    return _render_order(request, me, order_id, status, change_form=form)
+
+
+@require_POST
+@customer_page
+def return_start(request: HttpRequest, me: Customer, order_id: int) -> HttpResponse:
+    ctx = _tracking(me, order_id)
+    form = ReturnForm(request.POST, points=_points(me))
+    status = 422
+    if form.is_valid():
+        try:
+            ret = return_services.return_start(
+                customer=me,
+                order=ctx["order"],
+                reason=form.cleaned_data["reason"],
+                method=form.cleaned_data["method"],
+                pickup_point=form.cleaned_data["pickup_point"] or None,
+            )
+        except DomainError as exc:
+            show_error(form, exc)
+            status = exc.status
+        else:
+            messages.success(
+                request,
+                _("Return started. %(name)s takes care of it.") % {"name": ret.need.owner.name},
+            )
+            return redirect("portal_orders:order", order_id)
+    return _render_order(request, me, order_id, status, return_form=form)
+
+
+@customer_page
+def instructions(request: HttpRequest, me: Customer) -> HttpResponse:
+    status = 200
+    form = InstructionForm(points=_points(me))
+    if request.method == "POST":
+        form = InstructionForm(request.POST, points=_points(me))
+        status = 422
+        if form.is_valid():
+            try:
+                instruction_services.instruction_create(
+                    customer=me,
+                    condition=form.cleaned_data["condition"],
+                    action=form.cleaned_data["action"],
+                    hours=form.cleaned_data["hours"],
+                    params=form.params(),
+                )
+            except DomainError as exc:
+                show_error(
+                    form,
+                    exc,
+                    {
+                        f"params.{k}": k
+                        for k in (
+                            "house_number",
+                            "name",
+                            "pickup_point",
+                            "policy",
+                            "channel",
+                            "language",
+                        )
+                    },
+                )
+                status = exc.status
+            else:
+                messages.success(request, _("Saved. We carry this out for you."))
+                return redirect("portal_orders:instructions")
+    items = [(i, describe(i)) for i in instruction_services.instructions_of(me)]
+    return render(
+        request,
+        "delivery/instructions.html",
+        {"me": me, "nav": "instructions", "items": items, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@customer_page
+def instruction_remove(request: HttpRequest, me: Customer, instruction_id: int) -> HttpResponse:
+    try:
+        instruction_services.instruction_remove(customer=me, instruction_id=instruction_id)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("Removed."))
+    return redirect("portal_orders:instructions")
+
+
+@customer_page
+def my_data(request: HttpRequest, me: Customer) -> HttpResponse:
+    status = 200
+    form = PreferencesForm(initial={"notify_by_email": me.notify_by_email})
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        status = 422
+        if form.is_valid():
+            privacy.preferences_update(
+                customer=me, notify_by_email=form.cleaned_data["notify_by_email"]
+            )
+            messages.success(request, _("Your preferences are saved."))
+            return redirect("portal_orders:my_data")
+    return render(
+        request,
+        "delivery/my_data.html",
+        {
+            "me": me,
+            "nav": "my_data",
+            "form": form,
+            "waiting_for": privacy.open_obligations(me) if me.erasure_requested_at else [],
+        },
+        status=status,
+    )
+
+
+@customer_page
+def export(request: HttpRequest, me: Customer) -> HttpResponse:
+    body = json.dumps(
+        privacy.customer_export(customer=me), ensure_ascii=False, indent=2, default=str
+    )
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="my-data-{me.business.slug}.json"'
+    return response
+
+
+@require_POST
+@customer_page
+def erasure(request: HttpRequest, me: Customer) -> HttpResponse:
+    try:
+        privacy.erasure_request(customer=me)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Erasure requested. We carry it out as soon as nothing is open any more.")
+        )
+    return redirect("portal_orders:my_data")
+
+
+@customer_page
+def notifications(request: HttpRequest, me: Customer) -> HttpResponse:
+    page = page_of(request, selectors.notices_of(customer=me))
+    items = [selectors.notice_out(e) for e in page.object_list]
+    return render(
+        request,
+        "delivery/notifications.html",
+        {"me": me, "nav": "notifications", "page": page, "items": items},
+    )
