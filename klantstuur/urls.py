@@ -13,6 +13,7 @@ urlpatterns = [
     # Issue-sized interface packages, each with its own urls.py.
     path("console/floor/", include("klantstuur.console.floor.urls")),
     path("console/insight/", include("klantstuur.console.insight.urls")),
+    path("console/delivery/", include("klantstuur.console.delivery.urls")),
     path("guest/", include("klantstuur.portal.guest.urls")),
     path("portal/orders/", include("klantstuur.portal.orders.urls")),
     path("portal/feedback/", include("klantstuur.portal.feedback.urls")),
