@@ -105,7 +105,11 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # conn_max_age=0: the server is ASGI, where every request runs in its own
+    # context and a persistent connection is never reused, only leaked until
+    # PostgreSQL refuses new clients ("too many clients already"). Django's
+    # docs: disable persistent connections under ASGI (or use a pool).
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
     DATABASES["default"].setdefault("TEST", {})
     if test_name := os.environ.get("KLANTSTUUR_TEST_DB_NAME"):
         DATABASES["default"]["TEST"]["NAME"] = test_name

@@ -21,6 +21,15 @@ from klantstuur.customers.services import customer_create
 PASSWORD = "test-password-123"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Any:
+    """The world makes seven logins per test; PBKDF2 would make that seconds."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

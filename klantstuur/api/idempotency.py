@@ -19,11 +19,7 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get("Idempotency-Key")
-        if (
-            not key
-            or request.method not in WRITE_METHODS
-            or not request.path.startswith("/api/")
-        ):
+        if not key or request.method not in WRITE_METHODS or not request.path.startswith("/api/"):
             return self.get_response(request)
         if len(key) > 200:
             return JsonResponse(

@@ -4,12 +4,23 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, StrictBool, StrictInt
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator
+
+# The largest id a database key can hold; bigger numbers are bad input, not a 500.
+MAX_ID = 2**63 - 1
 
 
 class In(Schema):
     # Unknown fields are an error, not silently dropped: a typo must not lose data.
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; refuse it here instead of failing with a 500.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
 
 
 class PersonRef(Schema):

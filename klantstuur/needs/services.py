@@ -46,7 +46,12 @@ def _text(value: str | None, *, field: str, required: bool = True, max_len: int 
 
 def _lock(need: Need | int) -> Need:
     pk = need if isinstance(need, int) else need.pk
-    return Need.objects.select_for_update().select_related("owner", "customer").get(pk=pk)
+    # Lock the need row alone, then read it with its relations. A locking query with
+    # joins would also lock the owner's and the customer's rows (serializing all of a
+    # colleague's needs), and on PostgreSQL, after waiting for a concurrent owner change,
+    # it re-checks the join against the old owner row and finds no need at all.
+    Need.objects.select_for_update().only("pk").get(pk=pk)
+    return Need.objects.select_related("owner", "customer").get(pk=pk)
 
 
 def _require_transition(need: Need, new: str) -> None:
@@ -272,8 +277,10 @@ def handoff_offer(*, staff: StaffMember, need: Need, to_staff: StaffMember, reas
 
 def _lock_offer(handoff: Handoff) -> tuple[Handoff, Need]:
     need = _lock(handoff.need_id)
-    handoff = Handoff.objects.select_for_update().select_related("from_staff", "to_staff").get(
-        pk=handoff.pk
+    handoff = (
+        Handoff.objects.select_for_update(of=("self",))
+        .select_related("from_staff", "to_staff")
+        .get(pk=handoff.pk)
     )
     return handoff, need
 
@@ -358,12 +365,14 @@ def handoffs_remind_and_expire(*, now: datetime | None = None) -> tuple[int, int
     )
     for pk in due_ids:
         with transaction.atomic():
-            handoff = Handoff.objects.select_for_update().select_related("need").get(pk=pk)
+            # Need first, then the offer: the same lock order as accept and decline,
+            # so a sweep racing an answer waits instead of deadlocking.
+            handoff, need = _lock_offer(Handoff.objects.only("pk", "need_id").get(pk=pk))
             if handoff.status != HandoffStatus.OFFERED:
                 continue
             Handoff.objects.filter(pk=pk).update(status=HandoffStatus.EXPIRED, answered_at=now)
             record_event(
-                need=handoff.need,
+                need=need,
                 kind=EventKind.HANDOFF_EXPIRED,
                 data={
                     "handoff_id": pk,
@@ -380,12 +389,12 @@ def handoffs_remind_and_expire(*, now: datetime | None = None) -> tuple[int, int
     )
     for pk in remind_ids:
         with transaction.atomic():
-            handoff = Handoff.objects.select_for_update().select_related("need").get(pk=pk)
+            handoff, need = _lock_offer(Handoff.objects.only("pk", "need_id").get(pk=pk))
             if handoff.status != HandoffStatus.OFFERED or handoff.reminded_at:
                 continue
             Handoff.objects.filter(pk=pk).update(reminded_at=now)
             record_event(
-                need=handoff.need,
+                need=need,
                 kind=EventKind.HANDOFF_REMINDED,
                 data={
                     "handoff_id": pk,
@@ -479,12 +488,20 @@ def euro(cents: int) -> str:
 
 
 @transaction.atomic
-def resolution_propose(*, staff: StaffMember, need: Need, summary: str) -> Need:
-    """The owner proposes; only the customer (or the announced quiet period) solves."""
+def resolution_propose(
+    *, staff: StaffMember, need: Need, summary: str, root_cause_id: int | None = None
+) -> Need:
+    """The owner proposes; only the customer (or the announced quiet period) solves.
+
+    A complaint in a business with a root-cause list needs its root cause (R15).
+    """
     summary = _text(summary, field="summary", max_len=2000)
     need = _lock(need)
     _require_owner(need, staff)
     _require_transition(need, NeedStatus.AWAITING_CUSTOMER)
+    from klantstuur.feedback.services import root_cause_record
+
+    root_cause_record(staff=staff, need=need, root_cause_id=root_cause_id)
     now = timezone.now()
     autoconfirm_at = now + timedelta(days=need.business.autoconfirm_days)
     Need.objects.filter(pk=need.pk).update(
