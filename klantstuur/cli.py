@@ -63,9 +63,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keep_tcp_nodelay() -> None:
+    """uvicorn's shared socket for --workers > 1 is made with proto 0, so asyncio
+    never sets TCP_NODELAY and every keep-alive response waits ~40 ms for a delayed
+    ACK (uvicorn issue #3149). Re-wrap it as an explicit TCP socket."""
+    import socket
+
+    from uvicorn.config import Config
+
+    original = Config.bind_socket
+
+    def bind_socket(self: Config) -> socket.socket:
+        sock = original(self)
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+        return sock
+
+    Config.bind_socket = bind_socket  # type: ignore[method-assign]
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
     import uvicorn
+
+    if args.workers > 1:
+        _keep_tcp_nodelay()
 
     uvicorn.run(
         "klantstuur.asgi:application",

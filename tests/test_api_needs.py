@@ -855,7 +855,7 @@ def test_it_hides_business_xs_records_from_business_y(
     r = _call(api(world.stranger), world, offered, method, path, body)
     if path == "/needs" and method == "get":
         assert r.status_code == 200
-        assert r.json() == {"items": [], "count": 0}
+        assert r.json() == {"items": [], "count": 0, "count_exact": True}
     else:
         assert_error(r, 404)
     assert snapshot(offered) == before
@@ -871,3 +871,16 @@ def test_it_refuses_inactive_users(world: Any, api: Any, need: Need) -> None:
 def test_the_timeline_selector_hides_notes_from_customers(world: Any, need: Need) -> None:
     services.message_post_by_staff(staff=world.owner, need=need, body="n", internal=True)
     assert [e.kind for e in selectors.timeline(need=need, for_customer=True)] == ["need_opened"]
+
+
+def test_it_caps_the_count_of_a_huge_list(world: Any, api: Any, monkeypatch: Any) -> None:
+    from klantstuur.api import pagination
+    from klantstuur.needs.services import need_open
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    for n in range(5):
+        need_open(customer=world.customer_a, kind="question", summary=f"q{n}")
+    first = api(world.owner).get("/api/v1/needs", limit=2).json()
+    assert (len(first["items"]), first["count"], first["count_exact"]) == (2, 3, False)
+    last = api(world.owner).get("/api/v1/needs", limit=2, offset=4).json()
+    assert (len(last["items"]), last["count"], last["count_exact"]) == (1, 5, True)

@@ -24,7 +24,12 @@ def _hash(key: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def for_key(self, key: str) -> "ApiToken | None":
-        return self.select_related("user").filter(key_hash=_hash(key)).first()
+        # One query for the token, its user and whichever of staff/customer it is.
+        return (
+            self.select_related("user", "user__staff_member__business", "user__customer__business")
+            .filter(key_hash=_hash(key))
+            .first()
+        )
 
 
 class ApiToken(models.Model):

@@ -25,13 +25,9 @@ class TokenAuth(HttpBearer):
         user = getattr(request, "_api_user", None) or user_for_bearer(token)
         if user is None:
             return None
+        # Both were fetched with the token (ApiToken.objects.for_key).
         request.api_staff = staff_of(user)  # type: ignore[attr-defined]
         request.api_customer = customer_of(user)  # type: ignore[attr-defined]
-        if request.api_staff is not None:  # type: ignore[attr-defined]
-            # One query now saves one per handler.
-            request.api_staff = StaffMember.objects.select_related("business", "user").get(  # type: ignore[attr-defined]
-                pk=request.api_staff.pk  # type: ignore[attr-defined]
-            )
         return user
 
 

@@ -118,6 +118,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> Any:
 class StaffPage(Schema):
     items: list[schemas.StaffOut]
     count: int
+    count_exact: bool = True
 
 
 @staff_router.get("/staff", response=StaffPage)
@@ -132,6 +133,7 @@ def staff_list(request: HttpRequest, params: Query[PageParams]) -> Any:
 class NeedPage(Schema):
     items: list[schemas.NeedOut]
     count: int
+    count_exact: bool = True
 
 
 class NeedFilters(PageParams):
@@ -184,6 +186,7 @@ def need_detail(request: HttpRequest, need_id: int) -> Any:
 class EventPage(Schema):
     items: list[schemas.EventOut]
     count: int
+    count_exact: bool = True
 
 
 @staff_router.get("/needs/{need_id}/timeline", response=EventPage)

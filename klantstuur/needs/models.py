@@ -99,6 +99,16 @@ class Need(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["customer", "-created_at"]),
             models.Index(fields=["status", "autoconfirm_at"]),
+            # owner= lists and their counts read the index in order.
+            models.Index(
+                fields=["owner", "business", "-created_at", "-id"], name="need_owner_list"
+            ),
+            # "Mijn klanten": the active needs of one owner in the selector's exact order.
+            models.Index(
+                fields=["owner", "waiting_since", "promise_due_at", "-status", "created_at", "id"],
+                condition=Q(status__in=["open", "awaiting_customer"]),
+                name="need_active_by_owner",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,8 @@ event in the same transaction.
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,10 +98,19 @@ def pick_owner(*, customer: Customer) -> StaffMember:
     )
     if previous and previous.owner.on_duty and previous.owner.role in FRONTLINE_ROLES:
         return previous.owner
+    # A correlated count per colleague reads only the index of their active needs;
+    # a filtered join over all needs of the business took a second at 1M needs.
+    active_load = (
+        Need.objects.filter(owner=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     candidates = (
         StaffMember.objects.filter(business_id=customer.business_id, role__in=FRONTLINE_ROLES)
         .annotate(
-            load=Count("owned_needs", filter=Q(owned_needs__status__in=ACTIVE_STATUSES)),
+            load=Coalesce(Subquery(active_load, output_field=IntegerField()), 0),
             manager_last=Case(
                 When(role=Role.MANAGER, then=Value(1)),
                 default=Value(0),
@@ -204,9 +214,7 @@ def message_post_by_customer(*, customer: Customer, need: Need, body: str) -> Ne
     if need.customer_id != customer.pk:
         raise NotAllowed(_("Not your need."))
     if not need.is_active:
-        raise Conflict(
-            _("This need is closed. Reopen it, or open a new one."), status=need.status
-        )
+        raise Conflict(_("This need is closed. Reopen it, or open a new one."), status=need.status)
     now = timezone.now()
     record_event(
         need=need,
@@ -242,7 +250,9 @@ def handoff_offer(*, staff: StaffMember, need: Need, to_staff: StaffMember, reas
     if to_staff.pk == staff.pk:
         raise Invalid(_("You already own this need."), field="to_staff_id")
     if not to_staff.may_own_needs:
-        raise Invalid(_("%(name)s cannot own needs.") % {"name": to_staff.name}, field="to_staff_id")
+        raise Invalid(
+            _("%(name)s cannot own needs.") % {"name": to_staff.name}, field="to_staff_id"
+        )
     now = timezone.now()
     expiry = timedelta(minutes=need.business.handoff_expiry_minutes)
     try:
@@ -290,7 +300,9 @@ def handoff_accept(*, staff: StaffMember, handoff: Handoff) -> Need:
     """Ownership moves now, and only now."""
     handoff, need = _lock_offer(handoff)
     if handoff.to_staff_id != staff.pk:
-        raise NotAllowed(_("This handoff was offered to %(name)s.") % {"name": handoff.to_staff.name})
+        raise NotAllowed(
+            _("This handoff was offered to %(name)s.") % {"name": handoff.to_staff.name}
+        )
     if handoff.status != HandoffStatus.OFFERED:
         raise Conflict(
             _("This handoff is already %(status)s.") % {"status": handoff.get_status_display()},
@@ -326,7 +338,9 @@ def handoff_decline(*, staff: StaffMember, handoff: Handoff, reason: str) -> Han
     reason = _text(reason, field="reason", max_len=2000)
     handoff, need = _lock_offer(handoff)
     if handoff.to_staff_id != staff.pk:
-        raise NotAllowed(_("This handoff was offered to %(name)s.") % {"name": handoff.to_staff.name})
+        raise NotAllowed(
+            _("This handoff was offered to %(name)s.") % {"name": handoff.to_staff.name}
+        )
     if handoff.status != HandoffStatus.OFFERED:
         raise Conflict(
             _("This handoff is already %(status)s.") % {"status": handoff.get_status_display()},
@@ -457,7 +471,9 @@ def remedy_grant(
             },
             field="amount_cents",
             limit_cents=staff.authority_cents,
-            may_grant=[{"id": s.pk, "name": s.name, "authority_cents": s.authority_cents} for s in who],
+            may_grant=[
+                {"id": s.pk, "name": s.name, "authority_cents": s.authority_cents} for s in who
+            ],
         )
     now = timezone.now()
     remedy = Remedy.objects.create(
