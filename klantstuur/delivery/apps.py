@@ -12,6 +12,6 @@ class DeliveryConfig(AppConfig):
 
         from . import proactive
 
-        reactions.register("delivery_problems", proactive.react)
+        reactions.register("delivery_problems", proactive.react, deferred=True)
         sweeps.register("delivery_promises", proactive.promises_check)
         sweeps.register("customer_erasures", privacy.erasures_carry_out)
