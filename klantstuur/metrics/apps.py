@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class MetricsConfig(AppConfig):
     name = "klantstuur.metrics"
     label = "metrics"
+
+    def ready(self) -> None:
+        from klantstuur.core import sweeps
+        from klantstuur.needs import reactions
+
+        from . import projection
+
+        reactions.register("metrics", projection.react, deferred=True)
+        sweeps.register("promises_observed", projection.promises_sweep)
