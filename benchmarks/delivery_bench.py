@@ -1,213 +1,273 @@
-"""Delivery benchmark: tracking page and GET /api/v1/me/orders/{id} p95, carrier ingest rate.
+"""Delivery benchmark over HTTP against ``klantstuur serve`` on 127.0.0.1 (issue #4).
 
-    createdb -h 127.0.0.1 -U postgres klantstuur_bench_delivery
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/klantstuur_bench_delivery \
-        .venv/bin/python benchmarks/delivery_bench.py --orders 1000000
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/klantstuur_bench_delivery2
+    .venv/bin/python benchmarks/delivery_generate.py 1000000      # once, set-based
+    .venv/bin/python benchmarks/delivery_bench.py --reads 400 --events 5000
 
-Seeds N shop orders with a delivery each (bulk inserts, a few minutes per million),
-then measures in-process through Django's test client (the full middleware and
-ninja stack, no network): 300 tracking pages and 300 API reads of random orders
-of random customers, and carrier events posted in batches of 500, counted back.
+Reads: the tracking page ``/portal/orders/{id}/`` (a customer's session) and
+``GET /api/v1/me/orders/{id}`` (that customer's token) for ``--reads`` random orders of
+random customers, sequential and with 4 concurrent keep-alive connections, against
+``klantstuur serve --workers 2``; p50/p95/p99. The SQL of one page view and one API call
+is captured in-process and EXPLAIN ANALYZEd (written to the results file).
+
+Ingest: ``--events`` carrier events with unique event ids posted one by one to
+``POST /api/v1/carrier/events`` by ``--concurrency`` threads against
+``klantstuur serve --workers 3``, then the same number through
+``/api/v1/carrier/events/batch`` (500 per request); each run is counted back from
+``CarrierEvent`` by its event-id prefix (nothing lost, no duplicates). Loopback only,
+bounded loops. Results: benchmarks/results/delivery-<orders>.json and .md.
 """
 
+from __future__ import annotations
+
 import argparse
-import os
-import random
-import statistics
+import http.client
+import json
 import sys
-import time as clock
-from datetime import time, timedelta
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klantstuur.settings")
 
-import django
+from benchmarks._common import (
+    HOST,
+    RESULTS,
+    Server,
+    Timing,
+    database_url,
+    django_setup,
+    environment,
+    table,
+)
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from klantstuur.accounts.services import customer_user, token_create  # noqa: E402
-from klantstuur.businesses.models import Business, Role  # noqa: E402
-from klantstuur.businesses.services import business_create, staff_create  # noqa: E402
-from klantstuur.catalog.models import CatalogItem  # noqa: E402
-from klantstuur.customers.models import Customer  # noqa: E402
-from klantstuur.delivery.models import CarrierEvent, Delivery, DeliveryWindow  # noqa: E402
-from klantstuur.needs.models import Need  # noqa: E402
-from klantstuur.orders.models import Order, OrderLine  # noqa: E402
-
-CHUNK = 10_000
+SLUG = "bench-delivery"
 
 
-def seed(n: int) -> Business:
-    call_command("migrate", verbosity=0)
-    found = Business.objects.filter(slug="bench").first()
-    if found and Order.objects.filter(business=found).count() >= n:
-        return found
-    biz = found or business_create(slug="bench", name="Bench shop")
-    if not found:
-        staff_create(
-            business=biz,
-            email="agent@bench.example",
-            name="Agent",
-            role=Role.AGENT,
-            password="bench-pass-123",
-        )
-        staff_create(
-            business=biz,
-            email="carrier@bench.example",
-            name="Carrier",
-            role=Role.CARRIER,
-            password="bench-pass-123",
-        )
-        DeliveryWindow.objects.create(business=biz, starts=time(18), ends=time(21), capacity=10**9)
-        CatalogItem.objects.create(business=biz, name="Remblokken", price_cents=1495)
-        Customer.objects.bulk_create(
-            [
-                Customer(business=biz, name=f"C{i}", email=f"c{i}@bench.example")
-                for i in range(max(n // 10, 10))
-            ],
-            batch_size=CHUNK,
-        )
-    owner = biz.staff.get(role=Role.AGENT)
-    window = DeliveryWindow.objects.get(business=biz)
-    item = CatalogItem.objects.get(business=biz)
-    customers = list(Customer.objects.filter(business=biz).values_list("pk", flat=True))
-    now = timezone.now()
-    done = Order.objects.filter(business=biz).count()
-    while done < n:
-        k = min(CHUNK, n - done)
-        cids = [random.choice(customers) for _ in range(k)]
-        needs = Need.objects.bulk_create(
-            [
-                Need(
-                    business=biz,
-                    customer_id=c,
-                    kind="order",
-                    summary="Bench order",
-                    owner=owner,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for c in cids
-            ]
-        )
-        orders = Order.objects.bulk_create(
-            [
-                Order(
-                    business=biz,
-                    need=nd,
-                    customer_id=c,
-                    channel="shop",
-                    total_cents=1495,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for nd, c in zip(needs, cids, strict=True)
-            ]
-        )
-        OrderLine.objects.bulk_create(
-            [OrderLine(order=o, business=biz, item=item, price_cents=1495) for o in orders]
-        )
-        day = timezone.localdate() + timedelta(days=1)
-        start = now + timedelta(days=1)
-        Delivery.objects.bulk_create(
-            [
-                Delivery(
-                    order=o,
-                    business=biz,
-                    customer_id=o.customer_id,
-                    requested_date=day,
-                    requested_window=window,
-                    promised_date=day,
-                    promised_window=window,
-                    place_kind="home",
-                    promised_place={"kind": "home"},
-                    window_start=start,
-                    window_end=start + timedelta(hours=3),
-                    cutoff_at=start - timedelta(hours=6),
-                )
-                for o in orders
-            ]
-        )
-        done += k
-        print(f"seeded {done}/{n}", flush=True)
+def _sample(n: int) -> list[tuple[int, int]]:
+    from django.db import connection
+
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-    return biz
+        cur.execute(
+            "SELECT o.id, o.customer_id FROM orders_order o TABLESAMPLE SYSTEM (2) "
+            "JOIN businesses_business b ON b.id = o.business_id AND b.slug = %s LIMIT %s",
+            [SLUG, n * 3],
+        )
+        rows = cur.fetchall()
+    import random
+
+    rng = random.Random(4)
+    rng.shuffle(rows)
+    return rows[:n]
 
 
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[18] * 1000
+def _credentials(pairs: list[tuple[int, int]]) -> dict[int, tuple[str, str]]:
+    """Per customer: a session cookie and an API token (same SECRET_KEY as the server)."""
+    from django.test import Client
+
+    from klantstuur.accounts.services import customer_user, token_create
+    from klantstuur.customers.models import Customer
+
+    out: dict[int, tuple[str, str]] = {}
+    for cid in sorted({c for _o, c in pairs}):
+        user = customer_user(customer=Customer.objects.get(pk=cid))
+        web = Client()
+        web.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        _, key = token_create(user=user, name="bench-delivery")
+        out[cid] = (web.cookies["sessionid"].value, key)
+    return out
+
+
+def run(
+    name: str, port: int, requests: list[tuple[str, str, dict[str, str], Any]], concurrency: int
+) -> Timing:
+    """(method, path, headers, body) over ``concurrency`` keep-alive connections."""
+    timing = Timing(name=name, concurrency=concurrency)
+    lock = threading.Lock()
+
+    def work(chunk: list[tuple[str, str, dict[str, str], Any]]) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        local: list[float] = []
+        statuses: dict[int, int] = {}
+        for method, path, headers, body in chunk:
+            data = json.dumps(body).encode() if body is not None else None
+            hdrs = dict(headers, Connection="keep-alive")
+            if data is not None:
+                hdrs["Content-Type"] = "application/json"
+            t = time.perf_counter()
+            try:
+                conn.request(method, path, body=data, headers=hdrs)
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=60)
+                status = 0
+            local.append((time.perf_counter() - t) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+        with lock:
+            timing.samples_ms.extend(local)
+            for k, v in statuses.items():
+                timing.statuses[k] = timing.statuses.get(k, 0) + v
+                if k not in (200, 201):
+                    timing.errors += v
+
+    threads = [
+        threading.Thread(target=work, args=(requests[i::concurrency],)) for i in range(concurrency)
+    ]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    timing.wall_s = time.perf_counter() - start
+    return timing
+
+
+def explain(path: str, *, cookie: str = "", token: str = "") -> dict[str, Any]:
+    """The SQL one request runs, each statement EXPLAIN ANALYZEd."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    if cookie:
+        client.cookies["sessionid"] = cookie
+    with CaptureQueriesContext(connection) as ctx:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        status = client.get(path, **headers).status_code
+    plans = []
+    for q in ctx.captured_queries:
+        sql = q["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = [r[0] for r in cur.fetchall()]
+        plans.append({"sql": sql[:400], "plan": plan})
+    return {"path": path, "status": status, "queries": len(ctx.captured_queries), "plans": plans}
+
+
+def count(prefix: str) -> tuple[int, int]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*), count(DISTINCT external_id) FROM delivery_carrierevent "
+            "WHERE external_id LIKE %s",
+            [prefix + "%"],
+        )
+        total, distinct = cur.fetchone()
+    return int(total), int(distinct)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--orders", type=int, default=100_000)
-    ap.add_argument("--reads", type=int, default=300)
-    ap.add_argument("--events", type=int, default=20_000)
+    ap.add_argument("--reads", type=int, default=400)
+    ap.add_argument("--events", type=int, default=5000)
+    ap.add_argument("--concurrency", type=int, default=12)
+    ap.add_argument("--port", type=int, default=8791)
+    ap.add_argument("--skip-reads", action="store_true")
+    ap.add_argument("--skip-ingest", action="store_true")
     args = ap.parse_args()
-    biz = seed(args.orders)
-    ids = list(
-        Order.objects.filter(business=biz)
-        .order_by("?")
-        .values_list("pk", "customer_id")[: args.reads]
-    )
-    page: list[float] = []
-    api: list[float] = []
-    with override_settings(ALLOWED_HOSTS=["*"], DEBUG=False):
-        for oid, cid in ids:
-            customer = Customer.objects.get(pk=cid)
-            user = customer_user(customer=customer)
-            web = Client()
-            web.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-            _, key = token_create(user=user)
-            t = clock.perf_counter()
-            r = web.get(f"/portal/orders/{oid}/")
-            page.append(clock.perf_counter() - t)
-            assert r.status_code == 200, r.status_code
-            t = clock.perf_counter()
-            r = Client().get(f"/api/v1/me/orders/{oid}", HTTP_AUTHORIZATION=f"Bearer {key}")
-            api.append(clock.perf_counter() - t)
-            assert r.status_code == 200, r.status_code
-        print(f"tracking page p95 {p95(page):.1f} ms (median {statistics.median(page) * 1000:.1f})")
-        print(
-            f"GET /api/v1/me/orders/{{id}} p95 {p95(api):.1f} ms (median {statistics.median(api) * 1000:.1f})"
+    database_url()
+    django_setup()
+    from django.db import connection
+
+    from klantstuur.accounts.services import token_create
+    from klantstuur.businesses.models import Role, StaffMember
+
+    env = environment()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM orders_order o JOIN businesses_business b "
+            "ON b.id = o.business_id AND b.slug = %s",
+            [SLUG],
         )
-        carrier = biz.staff.get(role=Role.CARRIER)
-        _, key = token_create(user=carrier.user)
-        before = CarrierEvent.objects.filter(business=biz).count()
-        targets = [oid for oid, _c in ids]
-        run = f"{clock.time():.0f}"
-        events = [
-            {
-                "order_id": targets[i % len(targets)],
-                "status": "in_transit",
-                "event_id": f"{run}-{i}",
-            }
-            for i in range(args.events)
+        orders = int(cur.fetchone()[0])
+    print(f"{orders} orders; load average {env['loadavg_at_start']}", flush=True)
+    results: dict[str, Any] = {"environment": env, "orders": orders, "timings": []}
+    pairs = _sample(args.reads)
+    creds = _credentials(pairs)
+    log = RESULTS / f"delivery-server-{orders}.log"
+
+    if not args.skip_reads:
+        oid, cid = pairs[0]
+        results["explain"] = [
+            explain(f"/portal/orders/{oid}/", cookie=creds[cid][0]),
+            explain(f"/api/v1/me/orders/{oid}", token=creds[cid][1]),
         ]
-        client = Client()
-        t = clock.perf_counter()
-        for i in range(0, len(events), 500):
-            r = client.post(
-                "/api/v1/carrier/events/batch",
-                {"events": events[i : i + 500]},
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {key}",
-            )
-            assert r.status_code == 200 and not r.json()["errors"], r.content[:300]
-        spent = clock.perf_counter() - t
-        counted = CarrierEvent.objects.filter(business=biz).count() - before
-        print(
-            f"carrier events: {args.events} in {spent:.1f} s = {args.events / spent:.0f}/s; counted back {counted}"
-        )
-        assert counted == args.events
+        page = [
+            ("GET", f"/portal/orders/{o}/", {"Cookie": f"sessionid={creds[c][0]}"}, None)
+            for o, c in pairs
+        ]
+        api = [
+            ("GET", f"/api/v1/me/orders/{o}", {"Authorization": f"Bearer {creds[c][1]}"}, None)
+            for o, c in pairs
+        ]
+        with Server(port=args.port, workers=2, log=log):
+            run("warm-up", args.port, page[:20] + api[:20], 2)
+            for conc in (1, 4):
+                for name, reqs in (("tracking page", page), ("GET /me/orders/{id}", api)):
+                    t = run(name, args.port, reqs, conc)
+                    results["timings"].append(t.summary())
+                    print(t.summary(), flush=True)
+
+    if not args.skip_ingest:
+        carrier = StaffMember.objects.get(business__slug=SLUG, role=Role.CARRIER)
+        _, key = token_create(user=carrier.user, name="bench-delivery")
+        auth = {"Authorization": f"Bearer {key}"}
+        targets = [o for o, _c in pairs]
+        run_id = f"{time.time():.0f}"
+        statuses = ("info_received", "in_transit", "out_for_delivery")
+
+        def event(prefix: str, i: int) -> dict[str, Any]:
+            return {
+                "order_id": targets[i % len(targets)],
+                "status": statuses[i % 3],
+                "event_id": f"{prefix}{i}",
+                "location": "Sorteercentrum",
+            }
+
+        with Server(port=args.port, workers=3, log=log):
+            one = f"b{run_id}-one-"
+            reqs = [
+                ("POST", "/api/v1/carrier/events", auth, event(one, i)) for i in range(args.events)
+            ]
+            t = run("POST /carrier/events", args.port, reqs, args.concurrency)
+            s = t.summary()
+            s["events_per_s"] = round(args.events / t.wall_s, 1)
+            s["counted_back"], s["distinct"] = count(one)
+            results["timings"].append(s)
+            print(s, flush=True)
+            batch = f"b{run_id}-batch-"
+            events = [event(batch, i) for i in range(args.events)]
+            reqs = [
+                ("POST", "/api/v1/carrier/events/batch", auth, {"events": events[i : i + 500]})
+                for i in range(0, len(events), 500)
+            ]
+            t = run("POST /carrier/events/batch (500)", args.port, reqs, 2)
+            s = t.summary()
+            s["events_per_s"] = round(args.events / t.wall_s, 1)
+            s["counted_back"], s["distinct"] = count(batch)
+            results["timings"].append(s)
+            print(s, flush=True)
+
+    try:
+        import os
+
+        results["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"delivery-{orders}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    cols = ["name", "concurrency", "n", "errors", "p50_ms", "p95_ms", "p99_ms", "req_per_s"]
+    cols += ["events_per_s", "counted_back", "distinct"]
+    (RESULTS / f"delivery-{orders}.md").write_text(table(results["timings"], cols) + "\n")
+    print(table(results["timings"], cols))
 
 
 if __name__ == "__main__":

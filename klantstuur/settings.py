@@ -193,4 +193,6 @@ KLANTSTUUR = {
     "AUTOCONFIRM_DAYS": 7,
     # How often the worker sweeps for due reminders, expiries and confirmations.
     "SWEEP_SECONDS": 30,
+    # Nobody is asked the same survey (CSAT, CES, NPS) more than once in this many days.
+    "SURVEY_GUARD_DAYS": 30,
 }

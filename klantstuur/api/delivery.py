@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
@@ -21,6 +22,8 @@ from klantstuur.delivery import services as delivery_services
 from klantstuur.delivery.models import DeliverySettings, ReturnRequest, WebhookReceipt
 from klantstuur.instructions import services as instruction_services
 from klantstuur.instructions.engine import describe
+from klantstuur.orders import stock
+from klantstuur.orders.checkpoints import label
 from klantstuur.orders.selectors import order_for_customer
 
 from . import auth
@@ -120,6 +123,8 @@ class DeliveryOut(Schema):
     problem: str
     choices: list[str]
     owner: dict[str, Any]
+    # For staff: the console's delivery page of this order.
+    console_url: str | None = None
 
 
 class DeliveryIn(In):
@@ -150,7 +155,9 @@ def my_delivery_change(request: HttpRequest, order_id: int, payload: DeliveryIn)
 @router.get("/orders/{order_id}/delivery", response=DeliveryOut)
 def staff_delivery(request: HttpRequest, order_id: int) -> Any:
     me = auth.staff(request)
-    return selectors.delivery_out(selectors.delivery_for_staff(staff=me, order_id=_id(order_id)))
+    out = selectors.delivery_out(selectors.delivery_for_staff(staff=me, order_id=_id(order_id)))
+    out["console_url"] = reverse("console_delivery:order", args=[order_id])
+    return out
 
 
 # --- carrier events, shop scans, webhooks ------------------------------------------------
@@ -234,16 +241,15 @@ def carrier_event(request: HttpRequest, payload: CarrierEventIn) -> Any:
 
 @router.post("/carrier/events/batch", response=BatchOut)
 def carrier_events_batch(request: HttpRequest, payload: BatchIn) -> Any:
-    """Up to 1000 events; each is its own transaction, refusals are listed by index."""
+    """Up to 1000 events in one transaction (a savepoint each); refusals listed by index."""
     from pydantic import ValidationError
 
     me = _carrier(request)
-    accepted = duplicates = 0
     errors: list[dict[str, Any]] = []
+    valid: list[tuple[int, dict[str, Any]]] = []
     for n, raw in enumerate(payload.events):
         try:
             item = CarrierEventIn.model_validate(raw)
-            rec = _ingest(me, item)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first.get("loc", ())) or None
@@ -251,15 +257,19 @@ def carrier_events_batch(request: HttpRequest, payload: BatchIn) -> Any:
                 {"index": n, "status": 422, "field": field, "reason": first.get("msg", "")}
             )
             continue
-        except DomainError as exc:
+        valid.append((n, item.model_dump()))
+    results = delivery_services.carrier_events_record(staff=me, events=[e for _n, e in valid])
+    accepted = duplicates = 0
+    for (n, _e), rec in zip(valid, results, strict=True):
+        if isinstance(rec, DomainError):
             errors.append(
-                {"index": n, "status": exc.status, "field": exc.field, "reason": exc.message}
+                {"index": n, "status": rec.status, "field": rec.field, "reason": rec.message}
             )
-            continue
-        if rec.duplicate:
+        elif rec.duplicate:
             duplicates += 1
         else:
             accepted += 1
+    errors.sort(key=lambda e: e["index"])
     return {"accepted": accepted, "duplicates": duplicates, "errors": errors}
 
 
@@ -280,6 +290,41 @@ def shop_scan(request: HttpRequest, order_id: int, payload: ScanIn) -> Any:
         reason=payload.reason,
     )
     return Status(201, _event_out(rec))
+
+
+class OutOfStockIn(In):
+    note: str = Field(default="", max_length=500)
+
+
+class OutOfStockOut(Schema):
+    line_id: int
+    order_id: int
+    line_status: str
+    checkpoint: dict[str, Any]
+
+
+@router.post("/order-lines/{line_id}/out-of-stock", response={201: OutOfStockOut})
+def line_out_of_stock(request: HttpRequest, line_id: int, payload: OutOfStockIn) -> Any:
+    """Staff report a line out of stock; the customer's "out of stock" rule decides what follows."""
+    me = auth.staff(request)
+    if not 1 <= line_id <= MAX_ID:
+        raise NotFound(_("No such order line."))
+    line = stock.line_for_staff(staff=me, line_id=line_id)
+    cp = stock.line_out_of_stock(staff=me, line=line, note=payload.note)
+    return Status(
+        201,
+        {
+            "line_id": line.pk,
+            "order_id": line.order_id,
+            "line_status": "cancelled",
+            "checkpoint": {
+                "code": cp.code,
+                "label": label(cp.code),
+                "at": cp.at,
+                "reason": "out_of_stock",
+            },
+        },
+    )
 
 
 class WebhookOut(Schema):

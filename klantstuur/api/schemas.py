@@ -134,6 +134,8 @@ class RemedyOut(Schema):
 
 class ResolutionIn(In):
     summary: str = Field(min_length=1, max_length=2000)
+    # Required for a complaint when the business keeps a list of root causes.
+    root_cause_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ReasonIn(In):

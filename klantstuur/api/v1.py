@@ -255,7 +255,11 @@ def remedy_grant(request: HttpRequest, need_id: int, payload: schemas.RemedyIn) 
 def resolution_propose(request: HttpRequest, need_id: int, payload: schemas.ResolutionIn) -> Any:
     me = auth.staff(request)
     need = selectors.need_for_staff(staff=me, need_id=need_id)
-    return need_out(services.resolution_propose(staff=me, need=need, summary=payload.summary))
+    return need_out(
+        services.resolution_propose(
+            staff=me, need=need, summary=payload.summary, root_cause_id=payload.root_cause_id
+        )
+    )
 
 
 # --- customers: their own records only ------------------------------------------------

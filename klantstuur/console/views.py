@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from klantstuur.businesses.models import OWNER_ROLES, StaffMember
 from klantstuur.businesses.selectors import staff_of_business
 from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.feedback.templatetags.feedback import parse_root_cause_id
 from klantstuur.needs import selectors, services
 from klantstuur.needs.models import Handoff, Need, NeedStatus
 
@@ -264,17 +265,35 @@ def need_remedy(request: HttpRequest, me: StaffMember, need_id: int) -> HttpResp
 def need_resolve(request: HttpRequest, me: StaffMember, need_id: int) -> HttpResponse:
     need = _need(me, need_id)
     form = ResolutionForm(request.POST)
+    root_cause_id = parse_root_cause_id(request.POST.get("root_cause_id"))
+    root_cause_error = ""
     status = 422
     if form.is_valid():
         try:
-            services.resolution_propose(staff=me, need=need, summary=form.cleaned_data["summary"])
+            services.resolution_propose(
+                staff=me,
+                need=need,
+                summary=form.cleaned_data["summary"],
+                root_cause_id=root_cause_id,
+            )
         except DomainError as exc:
-            show_error(form, exc)
+            if exc.field == "root_cause_id":
+                root_cause_error = exc.message
+            else:
+                show_error(form, exc)
             status = exc.status
         else:
             messages.success(request, _("Resolution proposed; the customer is asked to confirm."))
             return redirect(_need_url(need.pk))
-    return _render_need(request, me, need, status, resolution_form=form)
+    return _render_need(
+        request,
+        me,
+        need,
+        status,
+        resolution_form=form,
+        root_cause_error=root_cause_error,
+        root_cause_selected=root_cause_id,
+    )
 
 
 # --- handoffs offered to me ------------------------------------------------------

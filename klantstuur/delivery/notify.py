@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from klantstuur.needs.models import EventKind, JournalEvent
@@ -43,6 +44,23 @@ def preferences(customer_id: int) -> tuple[str, str | None]:
     return channel, language
 
 
+# Carrier reasons and alert reasons in words (timelines, the staff page).
+REASON_LABELS = {
+    "not_at_home": gettext_lazy("nobody at home"),
+    "address_not_found": gettext_lazy("address not found"),
+    "refused": gettext_lazy("refused"),
+    "damaged": gettext_lazy("damaged"),
+    "lost": gettext_lazy("lost"),
+    "weather": gettext_lazy("weather"),
+    "out_of_stock": gettext_lazy("out of stock"),
+    "other": gettext_lazy("other"),
+    "attempt_failed": gettext_lazy("delivery attempt failed"),
+    "exception": gettext_lazy("problem in delivery"),
+    "not_out_for_delivery": gettext_lazy("not out for delivery when the window started"),
+    "window_missed": gettext_lazy("the window passed"),
+}
+
+
 def reason_text(reason: str) -> str:
     return {
         "attempt_failed": _("The carrier could not deliver your parcel."),
@@ -57,6 +75,8 @@ def reason_text(reason: str) -> str:
 def alert_text(event: JournalEvent) -> str:
     data = event.data
     lines = [reason_text(data.get("reason", ""))]
+    if data.get("detail") == "out_of_stock":
+        lines = [_("An item of your order is out of stock.")]
     if data.get("note"):
         lines.append(_("Carrier's note: %(note)s") % {"note": data["note"]})
     for done in data.get("done_for_you", []):

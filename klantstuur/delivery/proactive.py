@@ -98,6 +98,8 @@ def problem_raise(
         )
         delivery.refresh_from_db()
         settled = delivery.status in FINAL_STATUSES or (bool(done) and not delivery.problem_reason)
+        # Out of stock is not the customer's delivery choice: the owner takes it up.
+        offer = not settled and detail != "out_of_stock"
         if not settled and reason in ("not_out_for_delivery", "window_missed"):
             Delivery.objects.filter(pk=delivery.pk).update(problem_reason=reason)
         alert = record_event(
@@ -108,9 +110,14 @@ def problem_raise(
                 "reason": reason,
                 "detail": detail,
                 "note": note,
-                "choices": [] if settled else CHOICES,
+                "choices": CHOICES if offer else [],
                 "done_for_you": [d["text"] for d in done],
                 "promise": delivery.order.promise_text,
+                "promised": {
+                    "date": delivery.promised_date.isoformat(),
+                    "window": delivery.promised_window.code,
+                    "place": delivery.promised_place,
+                },
                 "owner": {"id": need.owner_id, "name": need.owner.name},
             },
             at=now,

@@ -73,9 +73,23 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
 
 
 def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
-    """Everything the tracking page shows: order, lines, checkpoints, delivery, notices."""
+    """Everything the tracking page shows: order, lines, checkpoints, delivery, notices.
+
+    Four queries, each on an index (docs/performance-delivery.md): the order with its
+    need, owner, business and delivery (primary key, then the customer check); its
+    lines (order_id); its checkpoints (order_id, at, id); its returns (order_id). A
+    fifth only while the customer has a choice to make: the latest alert (customer, at).
+    The delivery options are not computed here: the change form loads them when opened.
+    """
     order = (
-        Order.objects.select_related("need__owner", "business")
+        Order.objects.select_related(
+            "need__owner",
+            "business",
+            "delivery__promised_window",
+            "delivery__requested_window",
+            "delivery__pickup_point",
+            "delivery__problem_need__owner",
+        )
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("id")),
             Prefetch("checkpoints", queryset=Checkpoint.objects.order_by("at", "id")),
@@ -85,13 +99,10 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
     )
     if order is None:
         raise NotFound(_("No such order."))
-    delivery = (
-        Delivery.objects.select_related(
-            "promised_window", "requested_window", "pickup_point", "problem_need__owner"
-        )
-        .filter(order_id=order.pk)
-        .first()
-    )
+    try:
+        delivery: Delivery | None = order.delivery
+    except Delivery.DoesNotExist:
+        delivery = None
     alert = None
     if delivery is not None and delivery.needs_choice:
         alert = (
@@ -152,3 +163,46 @@ def delivery_out_light(d: Delivery) -> bool:
         and d.status != "available_for_pickup"
         and (d.needs_choice or timezone.now() < d.cutoff_at)
     )
+
+
+def staff_tracking(*, staff: StaffMember, order_id: int) -> dict[str, Any]:
+    """The staff delivery page: request beside promise, checkpoints, the needs and owners.
+
+    Another business's order is a 404. Four or five queries, each on an index: the order
+    (primary key + business) with its need, owner, customer and delivery; lines;
+    checkpoints; returns with their needs' owners.
+    """
+    order = (
+        Order.objects.select_related(
+            "need__owner",
+            "customer",
+            "business",
+            "delivery__promised_window",
+            "delivery__requested_window",
+            "delivery__pickup_point",
+            "delivery__problem_need__owner",
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("id")),
+            Prefetch("checkpoints", queryset=Checkpoint.objects.order_by("at", "id")),
+        )
+        .filter(pk=order_id, business_id=staff.business_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound(_("No such order."))
+    try:
+        delivery: Delivery | None = order.delivery
+    except Delivery.DoesNotExist:
+        delivery = None
+    returns = list(
+        ReturnRequest.objects.filter(order_id=order.pk)
+        .select_related("need__owner")
+        .order_by("-id")
+    )
+    needs = [order.need]
+    problem = delivery.problem_need if delivery is not None else None
+    if problem is not None and problem.pk != order.need_id:
+        needs.append(problem)
+    needs += [r.need for r in returns if r.need_id not in {n.pk for n in needs}]
+    return {"order": order, "delivery": delivery, "returns": returns, "needs": needs}

@@ -11,14 +11,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.console.pages import zone
-from klantstuur.core.errors import Conflict, Invalid, NotFound
+from klantstuur.core.errors import Conflict, DomainError, Invalid, NotFound
 from klantstuur.customers.models import Customer
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind, Need
@@ -39,6 +39,7 @@ from .models import (
     PlaceKind,
     SlotLoad,
 )
+from .promise import stored_promise
 
 POSTCODE = re.compile(r"^\s*(\d{4})\s?([A-Za-z]{2})\s*$")
 WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -392,16 +393,10 @@ def _release(delivery: Delivery) -> None:
 
 
 def promise_text(business: Business, delivery: Delivery) -> str:
-    start = timezone.localtime(delivery.window_start, zone(business.time_zone))
-    where = str(PlaceKind(delivery.place_kind).label)
-    place = delivery.promised_place
-    if delivery.place_kind == PlaceKind.NEIGHBOUR:
-        where = f"{where}: {place.get('house_number', '')} ({place.get('name', '')})"
-    elif delivery.place_kind == PlaceKind.PICKUP_POINT:
-        where = f"{where}: {place.get('name', '')}"
-    elif delivery.place_kind == PlaceKind.ADDRESS:
-        where = f"{where}: {place.get('street', '')}, {place.get('city', '')}"
-    return f"{start:%Y-%m-%d} {delivery.promised_window.code}, {where}"[:300]
+    """The promise in the active language (display time); see klantstuur.delivery.promise."""
+    from .promise import delivery_promise
+
+    return delivery_promise(delivery)
 
 
 def place_summary(delivery: Delivery) -> dict[str, Any]:
@@ -413,7 +408,8 @@ def place_summary(delivery: Delivery) -> dict[str, Any]:
 
 
 def _set_promise(order: Order, delivery: Delivery, now: datetime) -> None:
-    text = promise_text(order.business, delivery)
+    # The old text fields stay readable (default language); pages render the structure.
+    text = stored_promise(delivery)
     Order.objects.filter(pk=order.pk).update(
         promised_at=delivery.window_end, promise_text=text, updated_at=now
     )
@@ -472,7 +468,7 @@ def delivery_book(
                 "booked": True,
                 "requested": place_summary(delivery),
                 "promised": place_summary(delivery),
-                "promise": promise_text(business, delivery),
+                "promise": stored_promise(delivery),
                 "cutoff": delivery.cutoff_at.isoformat(),
             },
             at=now,
@@ -539,7 +535,7 @@ def change_apply(
         "order_id": delivery.order_id,
         "before": before,
         "after": place_summary(delivery),
-        "promise": promise_text(delivery.order.business, delivery),
+        "promise": stored_promise(delivery),
         "cutoff": delivery.cutoff_at.isoformat(),
     }
     if because:
@@ -732,7 +728,15 @@ def _record(
     external_id: str,
     source: str,
     now: datetime,
+    order: Order | None = None,
 ) -> Recorded:
+    """The hot path of carrier ingest: six statements in one transaction (savepoint).
+
+    Order (unless the batch fetched it), journal event, checkpoint (+ its latest-checkpoint
+    check and order update, in orders.services), carrier event, and one conditional
+    UPDATE of the delivery. A repeated event id is caught by the unique constraint, not
+    looked up first: a retry costs a rolled-back savepoint, a first event nothing extra.
+    """
     location = _str(location, field="location", max_len=200, required=False)
     note = _str(note, field="note", max_len=500, required=False)
     external_id = _str(external_id, field="event_id", max_len=100, required=False)
@@ -741,19 +745,14 @@ def _record(
             _("Unknown reason; choose one of: %(r)s.") % {"r": ", ".join(CARRIER_REASONS)},
             field="reason",
         )
-    order = (
-        Order.objects.select_related("need", "business")
-        .filter(pk=order_id, business_id=staff.business_id)
-        .first()
-    )
+    if order is None or order.pk != order_id or order.business_id != staff.business_id:
+        order = (
+            Order.objects.select_related("need__customer")
+            .filter(pk=order_id, business_id=staff.business_id)
+            .first()
+        )
     if order is None:
         raise NotFound(_("No such order."), field="order_id")
-    if external_id:
-        found = CarrierEvent.objects.filter(
-            business_id=staff.business_id, external_id=external_id
-        ).first()
-        if found is not None:
-            return Recorded(found, duplicate=True)
     try:
         with transaction.atomic():
             checkpoint = checkpoint_record(
@@ -780,46 +779,90 @@ def _record(
             )
             _move_delivery(order, code, at, now)
     except IntegrityError:
-        found = CarrierEvent.objects.filter(
-            business_id=staff.business_id, external_id=external_id
-        ).first()
+        found = (
+            CarrierEvent.objects.filter(business_id=staff.business_id, external_id=external_id)
+            .exclude(external_id="")
+            .first()
+        )
         if found is None:
             raise
         return Recorded(found, duplicate=True)
     return Recorded(event)
 
 
+def carrier_events_record(
+    *, staff: StaffMember, events: list[dict[str, Any]], now: datetime | None = None
+) -> list[Recorded | DomainError]:
+    """A batch: one transaction, a savepoint per event, orders fetched in one query.
+
+    Events are applied per order in the order given, and orders in ascending id, so two
+    concurrent batches lock delivery rows in the same order (no deadlock). Returns, per
+    event (same index), what was recorded or why it was refused.
+    """
+    now = now or timezone.now()
+    ids = {e["order_id"] for e in events if isinstance(e.get("order_id"), int)}
+    orders = {
+        o.pk: o
+        for o in Order.objects.select_related("need__customer").filter(
+            pk__in=ids, business_id=staff.business_id
+        )
+    }
+    out: list[Recorded | DomainError | None] = [None] * len(events)
+    order_of = sorted(range(len(events)), key=lambda n: (events[n].get("order_id") or 0, n))
+    with transaction.atomic():
+        for n in order_of:
+            e = events[n]
+            try:
+                if e["status"] not in CARRIER_CODES:
+                    raise Invalid(
+                        _("Unknown status; choose one of: %(codes)s.")
+                        % {"codes": ", ".join(CARRIER_CODES)},
+                        field="status",
+                    )
+                out[n] = _record(
+                    staff=staff,
+                    order_id=e["order_id"],
+                    code=e["status"],
+                    at=_at(e.get("at"), now),
+                    location=e.get("location", ""),
+                    note=e.get("note", ""),
+                    reason=e.get("reason", ""),
+                    external_id=e.get("event_id", ""),
+                    source="api",
+                    now=now,
+                    order=orders.get(e["order_id"]),
+                )
+            except DomainError as exc:
+                out[n] = exc
+    return [r for r in out if r is not None]
+
+
 def _move_delivery(order: Order, code: str, at: datetime, now: datetime) -> None:
+    """One conditional UPDATE: the delivery moves unless final or the event is older."""
     effect = CARRIER_STATUS_EFFECT.get(code)
-    if effect is None:
-        return
-    delivery = Delivery.objects.select_for_update(of=("self",)).filter(order_id=order.pk).first()
-    if (
-        delivery is not None
-        and delivery.status not in FINAL_STATUSES
-        and (delivery.last_carrier_at is None or at >= delivery.last_carrier_at)
-    ):
+    if effect is not None:
         changes: dict[str, Any] = {"status": effect, "last_carrier_at": at, "updated_at": now}
         if effect in BROKEN_STATUSES:
             changes["problem_reason"] = code
         elif effect in (DeliveryStatus.DELIVERED, DeliveryStatus.AVAILABLE_FOR_PICKUP):
             changes["problem_reason"] = ""
-        Delivery.objects.filter(pk=delivery.pk).update(**changes)
+        Delivery.objects.filter(order_id=order.pk).exclude(status__in=FINAL_STATUSES).filter(
+            Q(last_carrier_at__isnull=True) | Q(last_carrier_at__lte=at)
+        ).update(**changes)
     if code == "delivered" and order.status == OrderStatus.PLACED:
         Order.objects.filter(pk=order.pk, status=OrderStatus.PLACED).update(
             status=OrderStatus.FULFILLED, updated_at=now
         )
 
 
-def order_cancel_by_system(*, order: Order, now: datetime) -> Order:
-    """Cancel an order for a standing instruction: its slot is freed, a checkpoint says so."""
+def delivery_cancel_for_order(*, order: Order, now: datetime) -> None:
+    """Called by orders.cancel.order_cancel inside its transaction: the slot is freed."""
     delivery = Delivery.objects.select_for_update(of=("self",)).filter(order_id=order.pk).first()
     if delivery is not None and delivery.status not in FINAL_STATUSES:
         _release(delivery)
         Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.CANCELLED, problem_reason="", updated_at=now
+            status=DeliveryStatus.CANCELLED,
+            problem_reason="",
+            version=F("version") + 1,
+            updated_at=now,
         )
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED, updated_at=now)
-    checkpoint_record(order=order, code="cancelled", at=now)
-    order.refresh_from_db()
-    return order

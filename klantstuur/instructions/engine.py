@@ -175,9 +175,11 @@ def _do(ins: StandingInstruction, *, delivery: Any, need: Need, now: datetime) -
 
 
 def _cancel_and_refund(*, delivery: Any, need: Need, now: datetime) -> str:
-    from klantstuur.delivery.services import order_cancel_by_system
+    from klantstuur.orders.cancel import order_cancel
 
-    order = order_cancel_by_system(order=delivery.order, now=now)
+    order = order_cancel(
+        order=delivery.order, reason=_("Standing instruction: cancel and refund"), now=now
+    )
     amount = order.total_cents
     try:
         with transaction.atomic():

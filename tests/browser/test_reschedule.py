@@ -65,6 +65,15 @@ def test_the_customer_reschedules_at_2330_and_picks_a_pickup_point_after_a_faile
     # 23:30: the customer moves the delivery to tomorrow morning from their phone.
     _login(phone.context, live_server.url, customer_user(customer=world.customer_a))
     phone.goto(f"{live_server.url}/portal/orders/{order.pk}/")
+    # Phone first: one compact menu in the bar; its links appear when it is opened.
+    assert not phone.locator("li.portal-link").first.is_visible()
+    shot(phone, "portal-nav-390-closed")
+    phone.locator(".portal-menu summary").click()
+    phone.locator(".portal-menu a[href='/portal/orders/instructions/']").wait_for()
+    current = phone.locator(".portal-menu a[aria-current=page]")
+    assert current.get_attribute("href") == "/portal/orders/"
+    shot(phone, "portal-nav-390-open")
+    phone.locator(".portal-menu summary").click()
     phone.locator("#change summary").click()
     phone.select_option("#change select[name=window]", "08:00-12:00")
     shot(phone, "reschedule-1-at-2330")

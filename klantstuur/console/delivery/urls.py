@@ -1,4 +1,14 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "console_delivery"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("orders/<int:order_id>/", views.order, name="order"),
+    path("orders/<int:order_id>/scan", views.scan, name="scan"),
+    path(
+        "orders/<int:order_id>/lines/<int:line_id>/out-of-stock",
+        views.out_of_stock,
+        name="out_of_stock",
+    ),
+]

@@ -3,6 +3,7 @@
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from klantstuur.delivery.models import PlaceKind, ReturnMethod
@@ -24,7 +25,7 @@ class ChangeForm(forms.Form):
 
     def __init__(self, *args: Any, options: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        dates = [(d["date"].isoformat(), d["date"].strftime("%a %d-%m")) for d in options["dates"]]
+        dates = [(d["date"].isoformat(), date_format(d["date"], "D j-n")) for d in options["dates"]]
         windows = sorted({w["window"] for d in options["dates"] for w in d["windows"]})
         cast(forms.ChoiceField, self.fields["date"]).choices = dates
         cast(forms.ChoiceField, self.fields["window"]).choices = [(w, w) for w in windows]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.orders, name="orders"),
     path("<int:order_id>/", views.order, name="order"),
     path("<int:order_id>/delivery", views.delivery_change, name="delivery_change"),
+    path("<int:order_id>/change", views.change_form, name="change_form"),
     path("<int:order_id>/return", views.return_start, name="return_start"),
     path("instructions/", views.instructions, name="instructions"),
     path(

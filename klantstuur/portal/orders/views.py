@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from klantstuur.console.pages import page_of, show_error
+from klantstuur.console.pages import is_htmx, page_of, show_error
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.customers import privacy
 from klantstuur.customers.models import Customer
@@ -54,6 +54,7 @@ def _tracking(me: Customer, order_id: int) -> dict[str, Any]:
 
 
 def _change_form(me: Customer, ctx: dict[str, Any], data: Any = None) -> ChangeForm:
+    """The change form with its options (four queries): only when it is opened or posted."""
     options = delivery_services.delivery_options(business=me.business)
     d = ctx["delivery"]
     initial = {}
@@ -73,30 +74,55 @@ def _change_form(me: Customer, ctx: dict[str, Any], data: Any = None) -> ChangeF
     return ChangeForm(data, options=options, initial=initial)
 
 
-def _render_order(
-    request: HttpRequest, me: Customer, order_id: int, status: int = 200, **bound: Any
-) -> HttpResponse:
+def _order_context(
+    me: Customer, order_id: int, *, open_form: bool = False, **bound: Any
+) -> dict[str, Any]:
     ctx = _tracking(me, order_id)
+    if open_form and ctx["delivery"] is not None:
+        bound["change_form"] = _change_form(me, ctx)
+    order = ctx["order"]
     checkpoints = [
         {"code": c.code, "label": label(c.code), "at": c.at, "location": c.location, "note": c.note}
-        for c in ctx["order"].checkpoints.all()
+        for c in order.checkpoints.all()
     ]
+    return_form = bound.get("return_form")
+    if return_form is None and order.status == "fulfilled" and not ctx["returns"]:
+        return_form = ReturnForm(points=_points(me))
     ctx.update(
         me=me,
         nav="orders",
         checkpoints=checkpoints,
-        change_form=bound.get("change_form") or _change_form(me, ctx),
-        return_form=bound.get("return_form") or ReturnForm(points=_points(me)),
+        change_form=bound.get("change_form"),
+        return_form=return_form,
         top_error=bound.get("top_error"),
+        changeable=ctx["delivery"] is not None and selectors.delivery_out_light(ctx["delivery"]),
     )
-    if ctx["delivery"] is not None:
-        ctx["changeable"] = selectors.delivery_out_light(ctx["delivery"])
-    return render(request, "delivery/order.html", ctx, status=status)
+    return ctx
+
+
+def _render_order(
+    request: HttpRequest, me: Customer, order_id: int, status: int = 200, **bound: Any
+) -> HttpResponse:
+    return render(
+        request, "delivery/order.html", _order_context(me, order_id, **bound), status=status
+    )
 
 
 @customer_page
 def order(request: HttpRequest, me: Customer, order_id: int) -> HttpResponse:
     return _render_order(request, me, order_id)
+
+
+@customer_page
+def change_form(request: HttpRequest, me: Customer, order_id: int) -> HttpResponse:
+    """The change form, loaded by htmx when the panel opens; without htmx, the whole page."""
+    if not is_htmx(request):
+        return render(request, "delivery/order.html", _order_context(me, order_id, open_form=True))
+    ctx = _tracking(me, order_id)
+    if ctx["delivery"] is None or not selectors.delivery_out_light(ctx["delivery"]):
+        raise Http404
+    ctx.update(me=me, change_form=_change_form(me, ctx))
+    return render(request, "delivery/change_form.html", ctx)
 
 
 @require_POST

@@ -1,0 +1,80 @@
+"""The staff delivery page: the order's request beside the promise, its checkpoints, the
+delivery needs with their owners, and what staff may do here (a shop scan, out of stock).
+
+Staff of the order's business only: another business's order is a 404; customers and
+carrier accounts get 403 (``staff_page``). Thin views over services and selectors.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from klantstuur.businesses.models import StaffMember
+from klantstuur.console.access import staff_page
+from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.delivery import selectors
+from klantstuur.delivery import services as delivery_services
+from klantstuur.orders import stock
+from klantstuur.orders.checkpoints import SHOP_SCAN_CODES, label
+
+
+def _context(me: StaffMember, order_id: int) -> dict[str, Any]:
+    try:
+        ctx = selectors.staff_tracking(staff=me, order_id=order_id)
+    except NotFound:
+        raise Http404 from None
+    ctx.update(
+        me=me,
+        nav="needs",
+        scan_codes=[(code, label(code)) for code in SHOP_SCAN_CODES],
+    )
+    return ctx
+
+
+@staff_page
+def order(request: HttpRequest, me: StaffMember, order_id: int) -> HttpResponse:
+    return render(request, "delivery/console_order.html", _context(me, order_id))
+
+
+@require_POST
+@staff_page
+def scan(request: HttpRequest, me: StaffMember, order_id: int) -> HttpResponse:
+    _context(me, order_id)  # 404 for another business's order before anything else
+    code = request.POST.get("code", "")
+    try:
+        delivery_services.shop_scan_record(staff=me, order_id=order_id, code=code)
+    except DomainError as exc:
+        ctx = _context(me, order_id)
+        ctx["action_error"] = exc.message
+        return render(request, "delivery/console_order.html", ctx, status=exc.status)
+    messages.success(request, _("Recorded: %(what)s.") % {"what": label(code)})
+    return redirect("console_delivery:order", order_id)
+
+
+@require_POST
+@staff_page
+def out_of_stock(
+    request: HttpRequest, me: StaffMember, order_id: int, line_id: int
+) -> HttpResponse:
+    try:
+        line = stock.line_for_staff(staff=me, line_id=line_id)
+    except NotFound:
+        raise Http404 from None
+    if line.order_id != order_id:
+        raise Http404
+    try:
+        stock.line_out_of_stock(staff=me, line=line, note=request.POST.get("note", "")[:500])
+    except DomainError as exc:
+        ctx = _context(me, order_id)
+        ctx["action_error"] = exc.message
+        return render(request, "delivery/console_order.html", ctx, status=exc.status)
+    messages.success(
+        request,
+        _("%(item)s is marked out of stock; the customer's standing instruction is carried out.")
+        % {"item": line.item.name},
+    )
+    return redirect("console_delivery:order", order_id)

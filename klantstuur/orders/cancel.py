@@ -1,0 +1,71 @@
+"""Cancelling an order: one service, atomic and journaled (checkpoint ``cancelled``).
+
+Used by standing instructions ("cancel and refund", "no substitutes") and by staff.
+The delivery package frees the order's slot in the same transaction (looked up
+lazily: orders never import delivery at module level).
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klantstuur.businesses.models import StaffMember
+from klantstuur.core.errors import Conflict
+from klantstuur.customers.models import Customer
+
+from .models import LineStatus, Order, OrderLine, OrderStatus
+from .services import checkpoint_record
+
+# Lines that may still be cancelled (LINE_TRANSITIONS: held/received -> cancelled).
+CANCELLABLE_LINES = (LineStatus.HELD, LineStatus.RECEIVED)
+
+
+def order_cancel(
+    *,
+    order: Order,
+    reason: str,
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Cancel a placed order: lines not yet made, its delivery slot, a ``cancelled`` checkpoint.
+
+    Cancelling a cancelled order changes nothing (it is returned as it is); a fulfilled
+    order cannot be cancelled (409 — a return is the way back).
+    """
+    from klantstuur.delivery.services import delivery_cancel_for_order
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("need", "business")
+            .filter(pk=order.pk)
+            .first()
+        )
+        if locked is None or locked.status == OrderStatus.CANCELLED:
+            return locked or order
+        if locked.status != OrderStatus.PLACED:
+            raise Conflict(
+                _("This order is %(status)s; it cannot be cancelled.")
+                % {"status": locked.get_status_display()},
+                status=locked.status,
+            )
+        OrderLine.objects.filter(order_id=locked.pk, status__in=CANCELLABLE_LINES).update(
+            status=LineStatus.CANCELLED
+        )
+        delivery_cancel_for_order(order=locked, now=now)
+        Order.objects.filter(pk=locked.pk).update(status=OrderStatus.CANCELLED, updated_at=now)
+        checkpoint_record(
+            order=locked,
+            code="cancelled",
+            actor_staff=actor_staff,
+            actor_customer=actor_customer,
+            at=now,
+            note=reason[:500],
+            data={"reason": reason[:200]},
+        )
+    locked.refresh_from_db()
+    return locked
