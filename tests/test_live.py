@@ -30,6 +30,14 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     thread.join(2)
 
 
+@pytest.fixture
+def listener() -> Iterator[None]:
+    """This process's LISTEN thread, closed afterwards (the test database is dropped later)."""
+    broker.ensure_listener()
+    yield
+    broker.stop_listener()
+
+
 def _subscribe(loop: asyncio.AbstractEventLoop, channels: list[str]) -> Subscriber:
     async def make() -> Subscriber:
         return broker.hub.subscribe(channels)
@@ -122,12 +130,11 @@ def test_a_full_screen_queue_does_not_block_the_others(loop: asyncio.AbstractEve
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="LISTEN/NOTIFY needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_notifications_cross_processes_through_postgres(
-    loop: asyncio.AbstractEventLoop,
+    loop: asyncio.AbstractEventLoop, listener: None
 ) -> None:
     """Another server process (here: its own connection) publishes; this process's screens hear it."""
     import psycopg
 
-    broker.ensure_listener()
     sub = _subscribe(loop, ["station:7"])
     try:
         broker.publish(["station:7"], {"code": "line_ready", "line_id": 1})
@@ -149,8 +156,8 @@ def test_a_bump_is_notified_after_commit_through_postgres(
     api: Any,
     terrace: dict[str, Any],  # noqa: F811
     loop: asyncio.AbstractEventLoop,
+    listener: None,
 ) -> None:
-    broker.ensure_listener()
     party = api(world.owner).post("/api/v1/floor/parties", {"table": "12", "seats": 2}).json()
     order = (
         api(world.owner)

@@ -5,6 +5,8 @@ One function per change, atomic, journaled in the same transaction
 table's section (R1): the one person responsible for the guests' evening.
 """
 
+from datetime import datetime, timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,12 +16,16 @@ from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed
 from klantstuur.customers.models import Customer
 from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind, Need, NeedKind
+from klantstuur.needs.models import EventKind, Need, NeedKind, NeedStatus, can_transition
 from klantstuur.needs.services import pick_owner
 
 from .models import Party, PartyStatus, Section, Table
 
 MAX_PARTY = 50
+# Who sets the hosts of a shift.
+SHIFT_ROLES = ("manager", "lead")
+# A second "let me join" from the same table within this time tells the host nothing new.
+JOIN_QUIET = timedelta(seconds=60)
 
 
 @transaction.atomic
@@ -65,6 +71,8 @@ def table_create(
 @transaction.atomic
 def section_assign_host(*, actor: StaffMember, section: Section, host: StaffMember) -> Section:
     """The host of the shift. Parties already seated keep their owner (a handoff moves them)."""
+    if actor.role not in SHIFT_ROLES:
+        raise NotAllowed(_("Managers and team leads set the hosts of a shift."))
     if section.business_id != actor.business_id:
         raise Invalid(_("No such section."), field="section")
     if host.business_id != actor.business_id or not host.may_own_needs:
@@ -266,6 +274,86 @@ def party_leave(*, staff: StaffMember, party: Party) -> Party:
         kind=EventKind.PARTY_LEFT,
         actor_staff=staff,
         data={"party_id": party.pk, "table": party.table.number},
+        at=now,
+    )
+    _propose_thanks(need_id=party.need_id, actor=staff, now=now)
+    return party
+
+
+def _propose_thanks(*, need_id: int, actor: StaffMember, now: datetime) -> None:
+    """The evening is over: propose "Thanks for your visit" on the party's need.
+
+    The floor's variant of ``needs.services.resolution_propose``: the table may
+    be closed by a colleague who is not the owner (a manager at the till), so
+    the proposal is made on the floor's behalf, with the same fields and the
+    same journal kind (``resolution_proposed``, ``by: "floor"``). The guest
+    confirms (portal, when they have a record) or the business's announced
+    quiet period solves it (``resolutions_autoconfirm``, the worker's sweep).
+    Runs inside ``party_leave``'s transaction; a need that is not open (already
+    proposed, solved, cancelled) is left as it is.
+    """
+    need = Need.objects.select_for_update().select_related("business").get(pk=need_id)
+    if need.status != NeedStatus.OPEN or not can_transition(
+        need.status, NeedStatus.AWAITING_CUSTOMER
+    ):
+        return
+    summary = str(_("Thanks for your visit."))
+    autoconfirm_at = now + timedelta(days=need.business.autoconfirm_days)
+    Need.objects.filter(pk=need.pk).update(
+        status=NeedStatus.AWAITING_CUSTOMER,
+        resolution_summary=summary,
+        proposed_at=now,
+        autoconfirm_at=autoconfirm_at,
+        waiting_since=None,
+        updated_at=now,
+    )
+    record_event(
+        need=need,
+        kind=EventKind.RESOLUTION_PROPOSED,
+        actor_staff=actor,
+        data={"summary": summary, "autoconfirm_at": autoconfirm_at.isoformat(), "by": "floor"},
+        at=now,
+    )
+
+
+@transaction.atomic
+def party_ask_to_join(*, table: Table, name: str = "") -> Party:
+    """A second phone scanned the QR code of a taken table: tell the host, reveal nothing.
+
+    The party's guest link is never shown to whoever stands at the table: the
+    owner gets a "calling you" (``host_called``, ``reason: join``) and, at the
+    table, shares the link (or shows the QR of the guest page) with the guest.
+    """
+    party = (
+        Party.objects.select_for_update(of=("self",))
+        .select_related("table", "need__owner")
+        .filter(table=table)
+        .exclude(status=PartyStatus.LEFT)
+        .first()
+    )
+    if party is None:
+        raise Conflict(_("This table is free: check in."), field="table")
+    name = (name or "").strip()[:60]
+    now = timezone.now()
+    if party.host_called_at is not None and now - party.host_called_at < JOIN_QUIET:
+        return party  # the host is on the way already
+    Party.objects.filter(pk=party.pk).update(host_called_at=now)
+    Need.objects.filter(pk=party.need_id).update(waiting_since=now, updated_at=now)
+    reason = (
+        _("%(name)s asks to join the table.") % {"name": name}
+        if name
+        else _("A guest asks to join the table.")
+    )
+    record_event(
+        need=party.need,
+        kind=EventKind.HOST_CALLED,
+        data={
+            "party_id": party.pk,
+            "table": party.table.number,
+            "reason": reason,
+            "join": True,
+            "owner": {"id": party.need.owner_id, "name": party.need.owner.name},
+        },
         at=now,
     )
     return party

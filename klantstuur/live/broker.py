@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +119,8 @@ def publish(channels: list[str], message: dict[str, Any]) -> None:
 _listener: threading.Thread | None = None
 _listener_lock = threading.Lock()
 _listening = threading.Event()
+_stop = threading.Event()
+LISTEN_POLL_SECONDS = 1.0
 
 
 def _conninfo() -> str:
@@ -137,35 +138,54 @@ def _conninfo() -> str:
     return " ".join(f"{k}={v}" for k, v in parts.items() if v)
 
 
-def _listen_forever(conninfo: str) -> None:
+def _listen_forever(conninfo: str, stop: threading.Event) -> None:
     import psycopg
 
-    while True:
+    while not stop.is_set():
         try:
             with psycopg.connect(conninfo, autocommit=True) as conn:
                 conn.execute(f"LISTEN {PG_CHANNEL}")
                 _listening.set()
-                for note in conn.notifies():
-                    try:
-                        envelope = json.loads(note.payload)
-                        hub.deliver(envelope["c"], envelope["m"])
-                    except (ValueError, KeyError, TypeError):
-                        logger.warning("bad live notification dropped")
+                while not stop.is_set():
+                    # Wake up now and then to notice ``stop_listener``.
+                    for note in conn.notifies(timeout=LISTEN_POLL_SECONDS):
+                        try:
+                            envelope = json.loads(note.payload)
+                            hub.deliver(envelope["c"], envelope["m"])
+                        except (ValueError, KeyError, TypeError):
+                            logger.warning("bad live notification dropped")
         except Exception:
             _listening.clear()
+            if stop.is_set():
+                break
             logger.exception("live listener lost its connection; retrying")
-            time.sleep(1)
+            stop.wait(1)
+    _listening.clear()
 
 
 def ensure_listener(timeout: float = 5.0) -> None:
     """Start this process's LISTEN thread once (PostgreSQL backend only)."""
-    global _listener
+    global _listener, _stop
     if backend() != "postgres":
         return
     with _listener_lock:
         if _listener is None or not _listener.is_alive():
+            _stop = threading.Event()
             _listener = threading.Thread(
-                target=_listen_forever, args=(_conninfo(),), name="live-listener", daemon=True
+                target=_listen_forever,
+                args=(_conninfo(), _stop),
+                name="live-listener",
+                daemon=True,
             )
             _listener.start()
     _listening.wait(timeout)
+
+
+def stop_listener(timeout: float = 5.0) -> None:
+    """Stop the LISTEN thread and close its connection (tests, before dropping a database)."""
+    global _listener
+    with _listener_lock:
+        thread, _listener = _listener, None
+        _stop.set()
+    if thread is not None:
+        thread.join(timeout)

@@ -1,9 +1,17 @@
-"""Server-Sent Events from async views (ASGI): one stream per open screen."""
+"""Server-Sent Events from async views (ASGI): one stream per open screen.
+
+A stream holds no database connection: the view's checks (who is asking,
+which station) are done before it starts, and the connection they used is
+closed before the first byte, so 40 open screens are not 40 idle PostgreSQL
+clients. The screen refetches its fragment through ordinary requests.
+"""
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
 
+from asgiref.sync import sync_to_async
+from django.db import connections
 from django.http import StreamingHttpResponse
 
 from . import broker
@@ -12,6 +20,8 @@ KEEPALIVE_SECONDS = 15.0
 
 
 async def _events(channels: list[str], keepalive: float) -> AsyncIterator[str]:
+    # In this request's context (the same as the view's checks): give the connection back.
+    await sync_to_async(connections.close_all)()
     await asyncio.to_thread(broker.ensure_listener)
     sub = broker.hub.subscribe(channels)
     try:

@@ -18,6 +18,7 @@ from django.test import Client
 from klantstuur.businesses.models import StaffMember
 from klantstuur.floor.models import Party
 from klantstuur.floor.services import party_seat
+from klantstuur.live import broker
 from klantstuur.orders.models import Checkpoint, LineStatus, OrderLine
 from tests.browser.conftest import shot
 from tests.conftest import World
@@ -52,6 +53,8 @@ def asgi_server(transactional_db: Any) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(5)
+    # The LISTEN connection (PostgreSQL) must not outlive the test database.
+    broker.stop_listener()
 
 
 def _login(context: Any, base: str, staff: StaffMember) -> None:
@@ -124,6 +127,12 @@ def test_a_plate_reaches_the_right_seat_live(
 
         plate = runner.locator(f'.plate[data-line="{line.pk}"]')
         plate.locator("input[name=table]").fill("12")
+        # A live refresh (someone else's bump) keeps the refusal and what the runner typed.
+        version = runner.get_attribute("#pass", "data-version")
+        runner.evaluate("document.querySelector('#pass').liveRefresh()")
+        runner.wait_for_selector(f'#pass:not([data-version="{version}"])')
+        assert "table 12, not 21" in plate.inner_text()
+        assert plate.locator("input[name=table]").input_value() == "12"
         plate.locator("button.seat", has_text="2").click()
         runner.wait_for_selector(f'.plate[data-line="{line.pk}"]', state="detached")
 

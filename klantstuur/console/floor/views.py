@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,7 +27,8 @@ from klantstuur.console.pages import is_htmx
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
-from klantstuur.floor.models import Party, PartyStatus, Table
+from klantstuur.floor.models import Party, PartyStatus, Section, Table
+from klantstuur.floor.qr import qr_svg
 from klantstuur.live.streams import sse
 from klantstuur.orders import boards, kitchen
 from klantstuur.orders.models import LineStatus, Order, OrderChannel, OrderLine
@@ -413,3 +415,94 @@ def deliver(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse
     except DomainError as exc:
         error = exc
     return _runner_after(request, me, error, line.pk)
+
+
+# --- the shift and the printed QR codes (managers and leads) ---------------------------------
+
+
+def _require_shift_role(me: StaffMember) -> None:
+    if me.role not in floor_services.SHIFT_ROLES:
+        raise PermissionDenied
+
+
+@staff_page
+def shift(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    """Who hosts which section this shift (the host owns the needs of new parties there)."""
+    _require_shift_role(me)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        section_raw = request.POST.get("section", "")
+        host_raw = request.POST.get("host", "")
+        section = (
+            Section.objects.filter(pk=int(section_raw), business_id=me.business_id).first()
+            if section_raw.isdecimal() and len(section_raw) < 12
+            else None
+        )
+        host = (
+            StaffMember.objects.filter(pk=int(host_raw), business_id=me.business_id).first()
+            if host_raw.isdecimal() and len(host_raw) < 12
+            else None
+        )
+        try:
+            if section is None:
+                raise NotFound(_("No such section."))
+            if host is None:
+                raise DomainError(_("No such colleague."))
+            floor_services.section_assign_host(actor=me, section=section, host=host)
+            messages.success(
+                request,
+                _("%(host)s hosts %(section)s this shift.")
+                % {"host": host.name, "section": section.name},
+            )
+            return redirect("console_floor:shift")
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+    sections = list(
+        Section.objects.filter(business_id=me.business_id)
+        .select_related("host")
+        .order_by("name", "id")
+    )
+    hosts = [
+        s
+        for s in StaffMember.objects.filter(business_id=me.business_id)
+        .select_related("user")
+        .order_by("name", "id")
+        if s.may_own_needs
+    ]
+    return render(
+        request,
+        "floor/shift.html",
+        {"me": me, "sections": sections, "hosts": hosts, "error": error, "nav": "shift"},
+        status=status,
+    )
+
+
+@staff_page
+def qr_codes(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    """Every table's QR code, to print: it opens the table's check-in page."""
+    _require_shift_role(me)
+    tables = list(
+        Table.objects.filter(business_id=me.business_id)
+        .select_related("section")
+        .order_by("section__name", "number")
+    )
+    cards = []
+    for table in tables:
+        url = request.build_absolute_uri(reverse("portal_guest:check_in", args=[table.qr_token]))
+        cards.append({"table": table, "url": url, "svg": qr_svg(url)})
+    return render(request, "floor/qr_codes.html", {"me": me, "cards": cards, "nav": "qr"})
+
+
+@staff_page
+def guest_link(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResponse:
+    """The host shows the party's guest link at the table (a second phone scans it)."""
+    party = _party(me, party_id)
+    if party.status == PartyStatus.LEFT:
+        raise Http404
+    url = request.build_absolute_uri(reverse("portal_guest:party", args=[party.guest_token]))
+    return render(
+        request,
+        "floor/guest_link.html",
+        {"me": me, "party": party, "url": url, "svg": qr_svg(url, scale=6), "nav": "floor"},
+    )

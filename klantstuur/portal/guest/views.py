@@ -199,8 +199,10 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
 def check_in(request: HttpRequest, qr: str) -> HttpResponse:
     """Scanning the table's QR code: a free table seats the guests themselves.
 
-    A taken table never reveals its party's link: the guests there share it,
-    or the host does.
+    A taken table never reveals its party's link (whoever stands at the table
+    is not proof of belonging to the party): the page offers "ask your host to
+    let you in", which calls the owner (``host_called``, ``join``); the host
+    comes and shows the party's guest link as a QR code on their phone.
     """
     try:
         table = selectors.table_by_qr(token=qr)
@@ -208,7 +210,18 @@ def check_in(request: HttpRequest, qr: str) -> HttpResponse:
         raise Http404 from None
     taken = Party.objects.filter(table=table).exclude(status=PartyStatus.LEFT).exists()
     error = ""
-    if request.method == "POST" and not taken:
+    asked = False
+    joining = request.POST.get("action") == "join"
+    if request.method == "POST" and taken and joining:
+        # A second phone at a taken table: the host comes and lets them in.
+        try:
+            services.party_ask_to_join(table=table, name=request.POST.get("name", "")[:60])
+            asked = True
+        except DomainError as exc:
+            error = exc.message
+            taken = False
+    elif request.method == "POST" and not taken and not joining:
+        # (Asking to join a table that has just become free: the check-in form.)
         seats = _int(request.POST.get("seats", ""), default=0)
         try:
             found = services.party_seat(
@@ -225,6 +238,7 @@ def check_in(request: HttpRequest, qr: str) -> HttpResponse:
             {
                 "table": table,
                 "taken": taken,
+                "asked": asked,
                 "error": error,
                 "seat_numbers": range(1, table.seats + 1),
             },
