@@ -53,6 +53,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             port=args.port,
             log_level="warning",
             lifespan="off",
+            # Open live streams (SSE) must not keep Ctrl-C waiting.
+            timeout_graceful_shutdown=3,
         )
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -96,6 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         lifespan="off",
+        timeout_graceful_shutdown=10,
     )
     return 0
 

@@ -19,6 +19,12 @@ from tests.conftest import PASSWORD, World
 from tests.test_floor import terrace  # noqa: F401  (fixture)
 
 
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> None:
+    """These tests read the English UI text; Dutch is the product's default."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def seated(world: World, api: Any, terrace: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
     body = api(world.owner).post("/api/v1/floor/parties", {"table": "12", "seats": 3}).json()
