@@ -16,6 +16,12 @@ from tests.helpers import assert_error
 from tests.test_delivery import API, _order, at, commits, shop, tomorrow  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> None:
+    """These tests read English texts written by the services; Dutch is the default."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def test_the_customer_sets_lists_and_removes_instructions(
     world: World, api: Any, shop: dict[str, Any]
 ) -> None:

@@ -3,6 +3,7 @@
 
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from klantstuur.customers.models import Customer
@@ -12,6 +13,12 @@ from klantstuur.orders.models import Order
 from tests.conftest import World
 from tests.helpers import assert_error
 from tests.test_delivery import API, _order, shop  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> None:
+    """These tests read English texts written by the services; Dutch is the default."""
+    settings.LANGUAGE_CODE = "en"
 
 
 def test_export_holds_everything_about_me_and_nothing_of_others(

@@ -77,6 +77,9 @@ def test_a_plate_reaches_the_right_seat_live(
     )
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    # The UI is Dutch by default; this test reads the English texts (the NL/EN switch's cookie).
+    for ctx in (phone, desk):
+        ctx.add_cookies([{"name": "django_language", "value": "en", "url": base}])
     try:
         _login(desk, base, world.kitchen)
         board = desk.new_page()
@@ -106,6 +109,7 @@ def test_a_plate_reaches_the_right_seat_live(
 
         # The runner's pass is open before the bump.
         runner_ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+        runner_ctx.add_cookies([{"name": "django_language", "value": "en", "url": base}])
         _login(runner_ctx, base, world.colleague)
         runner = runner_ctx.new_page()
         runner.set_default_timeout(10_000)
