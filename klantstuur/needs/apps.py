@@ -10,6 +10,7 @@ class NeedsConfig(AppConfig):
 
         from . import notifications, reactions, services
 
-        reactions.register("notifications", notifications.react)
+        # Deferred: one background task per event runs every deferred reaction.
+        reactions.register("notifications", notifications.react, deferred=True)
         sweeps.register("handoffs", lambda now: sum(services.handoffs_remind_and_expire(now=now)))
         sweeps.register("autoconfirm", lambda now: services.resolutions_autoconfirm(now=now))

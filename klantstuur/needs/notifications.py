@@ -50,9 +50,9 @@ def notifications_suppressed() -> Iterator[None]:
 
 
 def react(event: JournalEvent) -> None:
-    """The after-commit reaction: queue e-mails only for kinds that tell someone."""
+    """The deferred reaction (runs in the worker): e-mail only for kinds that tell someone."""
     if event.kind in NOTIFIED:
-        enqueue_for_event(event.pk)
+        send_event_notifications.call(event.pk)
 
 
 def enqueue_for_event(event_id: int) -> None:
