@@ -16,8 +16,8 @@ from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed
 from klantstuur.customers.models import Customer
 from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind, Need, NeedKind, NeedStatus, can_transition
-from klantstuur.needs.services import pick_owner
+from klantstuur.needs.models import EventKind, Need, NeedKind
+from klantstuur.needs.services import pick_owner, resolution_propose_on_behalf
 
 from .models import Party, PartyStatus, Section, Table
 
@@ -292,27 +292,12 @@ def _propose_thanks(*, need_id: int, actor: StaffMember, now: datetime) -> None:
     Runs inside ``party_leave``'s transaction; a need that is not open (already
     proposed, solved, cancelled) is left as it is.
     """
-    need = Need.objects.select_for_update().select_related("business").get(pk=need_id)
-    if need.status != NeedStatus.OPEN or not can_transition(
-        need.status, NeedStatus.AWAITING_CUSTOMER
-    ):
-        return
-    summary = str(_("Thanks for your visit."))
-    autoconfirm_at = now + timedelta(days=need.business.autoconfirm_days)
-    Need.objects.filter(pk=need.pk).update(
-        status=NeedStatus.AWAITING_CUSTOMER,
-        resolution_summary=summary,
-        proposed_at=now,
-        autoconfirm_at=autoconfirm_at,
-        waiting_since=None,
-        updated_at=now,
-    )
-    record_event(
-        need=need,
-        kind=EventKind.RESOLUTION_PROPOSED,
+    resolution_propose_on_behalf(
+        need=need_id,
+        summary=str(_("Thanks for your visit.")),
         actor_staff=actor,
-        data={"summary": summary, "autoconfirm_at": autoconfirm_at.isoformat(), "by": "floor"},
-        at=now,
+        by="floor",
+        now=now,
     )
 
 

@@ -518,7 +518,20 @@ def resolution_propose(
     from klantstuur.feedback.services import root_cause_record
 
     root_cause_record(staff=staff, need=need, root_cause_id=root_cause_id)
-    now = timezone.now()
+    _propose(need, summary=summary, actor_staff=staff, now=timezone.now())
+    need.refresh_from_db()
+    return need
+
+
+def _propose(
+    need: Need,
+    *,
+    summary: str,
+    actor_staff: StaffMember | None,
+    now: datetime,
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Awaiting the customer, with the quiet period announced; the need is locked."""
     autoconfirm_at = now + timedelta(days=need.business.autoconfirm_days)
     Need.objects.filter(pk=need.pk).update(
         status=NeedStatus.AWAITING_CUSTOMER,
@@ -531,12 +544,27 @@ def resolution_propose(
     record_event(
         need=need,
         kind=EventKind.RESOLUTION_PROPOSED,
-        actor_staff=staff,
-        data={"summary": summary, "autoconfirm_at": autoconfirm_at.isoformat()},
+        actor_staff=actor_staff,
+        data={"summary": summary, "autoconfirm_at": autoconfirm_at.isoformat(), **(extra or {})},
         at=now,
     )
-    need.refresh_from_db()
-    return need
+
+
+@transaction.atomic
+def resolution_propose_on_behalf(
+    *, need: Need | int, summary: str, actor_staff: StaffMember | None, by: str, now: datetime
+) -> bool:
+    """A proposal the business makes as a whole, not its owner (the floor, when a party
+    has paid and left and a colleague at the till closes the table).
+
+    Same fields and journal kind as the owner's proposal, tagged ``by``; a need that is
+    not open is left as it is (returns False).
+    """
+    need = _lock(need)
+    if need.status != NeedStatus.OPEN:
+        return False
+    _propose(need, summary=summary, actor_staff=actor_staff, now=now, extra={"by": by})
+    return True
 
 
 def _solve(need: Need, *, customer: Customer | None, now: datetime, auto: bool) -> None:
