@@ -146,31 +146,30 @@ def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderL
 # --- at the station ----------------------------------------------------------------
 
 
+def _station_step(
+    staff: StaffMember, line: OrderLine, *, to: str, code: str, now: datetime, **fields: Any
+) -> None:
+    """One step at the station: allowed for this station and this status, and its checkpoint."""
+    _require_station(staff, line)
+    _require_step(line, to)
+    _set(line, status=to, **fields)
+    checkpoint_record(
+        order=line.order, line=line, code=code, actor_staff=staff, at=now, data=_data(line)
+    )
+
+
 @transaction.atomic
 def line_start(*, staff: StaffMember, line_id: int) -> OrderLine:
     line = _lock_line(staff, line_id)
-    _require_station(staff, line)
-    _require_step(line, LineStatus.IN_PROGRESS)
     now = timezone.now()
-    _set(line, status=LineStatus.IN_PROGRESS, started_at=now)
-    checkpoint_record(
-        order=line.order,
-        line=line,
-        code="line_in_progress",
-        actor_staff=staff,
-        at=now,
-        data=_data(line),
+    _station_step(
+        staff, line, to=LineStatus.IN_PROGRESS, code="line_in_progress", now=now, started_at=now
     )
     return line
 
 
 def _bump(staff: StaffMember, line: OrderLine, now: datetime) -> None:
-    _require_station(staff, line)
-    _require_step(line, LineStatus.READY)
-    _set(line, status=LineStatus.READY, ready_at=now)
-    checkpoint_record(
-        order=line.order, line=line, code="line_ready", actor_staff=staff, at=now, data=_data(line)
-    )
+    _station_step(staff, line, to=LineStatus.READY, code="line_ready", now=now, ready_at=now)
 
 
 @transaction.atomic
@@ -208,17 +207,8 @@ def ticket_ready(*, staff: StaffMember, order_id: int, station: Station) -> list
 def line_recall(*, staff: StaffMember, line_id: int) -> OrderLine:
     """Undo a bump: the plate goes back on the board."""
     line = _lock_line(staff, line_id)
-    _require_station(staff, line)
-    _require_step(line, LineStatus.RECEIVED)
-    now = timezone.now()
-    _set(line, status=LineStatus.RECEIVED, ready_at=None)
-    checkpoint_record(
-        order=line.order,
-        line=line,
-        code="line_recalled",
-        actor_staff=staff,
-        at=now,
-        data=_data(line),
+    _station_step(
+        staff, line, to=LineStatus.RECEIVED, code="line_recalled", now=timezone.now(), ready_at=None
     )
     return line
 
