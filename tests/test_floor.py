@@ -444,3 +444,25 @@ def test_only_managers_set_the_host_of_a_shift(
     assert r.status_code == 200
     assert Section.objects.get(pk=section.pk).host_id == world.colleague.pk
     assert Table.objects.filter(section=section).count() == 2
+
+
+def test_a_guests_retry_with_the_same_key_orders_once(
+    world: World, api: Any, terrace: dict[str, Any]
+) -> None:
+    party = _seat(api, world)
+    guest = api(None)
+    guest.token = Party.objects.get(pk=party["id"]).guest_token
+    body = {"lines": [{"item": terrace["pancake"].pk, "seat": 2}]}
+    first = guest.post("/api/v1/me/orders", body, headers={"Idempotency-Key": "tap-1"})
+    again = guest.post("/api/v1/me/orders", body, headers={"Idempotency-Key": "tap-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Order.objects.filter(party_id=party["id"]).count() == 1
+    # Another party's same key is its own request.
+    other = _seat(api, world, table="21", seats=2)
+    guest2 = api(None)
+    guest2.token = Party.objects.get(pk=other["id"]).guest_token
+    r = guest2.post("/api/v1/me/orders", body, headers={"Idempotency-Key": "tap-1"})
+    assert r.status_code == 201
+    assert r.json()["id"] != first.json()["id"]

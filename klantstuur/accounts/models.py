@@ -58,7 +58,10 @@ class ApiToken(models.Model):
 class IdempotencyRecord(models.Model):
     """The first answer to a write sent with an ``Idempotency-Key``."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    # Whose retry this is: a token's user, or (user empty) another bearer such as a
+    # restaurant party's guest link, named by ``scope`` ("guest:<party id>").
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True)
+    scope = models.CharField(max_length=80, blank=True, default="")
     key = models.CharField(max_length=200)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)
@@ -70,6 +73,11 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user"),
+            models.UniqueConstraint(
+                fields=["scope", "key"],
+                condition=models.Q(user__isnull=True),
+                name="idempotency_key_per_scope",
+            ),
         ]
 
     def __str__(self) -> str:

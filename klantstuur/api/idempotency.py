@@ -1,11 +1,13 @@
 """``Idempotency-Key`` on API writes: a retry returns the first answer and changes nothing."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from klantstuur.accounts.models import IdempotencyRecord, User
+from klantstuur.accounts.models import IdempotencyRecord
+from klantstuur.floor.models import Party, PartyStatus
 
 from .auth import user_for_bearer
 
@@ -31,16 +33,22 @@ class IdempotencyMiddleware:
             )
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        user = user_for_bearer(token.strip()) if scheme.lower() == "bearer" and token else None
-        if user is None:
-            return self.get_response(request)  # the API answers 401
-        request._api_user = user  # type: ignore[attr-defined]
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        user = user_for_bearer(token) if token else None
+        scope = ""
+        if user is not None:
+            request._api_user = user  # type: ignore[attr-defined]
+        else:
+            scope = _guest_scope(token) if token else ""
+            if not scope:
+                return self.get_response(request)  # the API answers 401
+        owner = {"user": user, "scope": scope}
 
         # Claim the key first; a concurrent or later retry finds the claim.
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    user=user,
+                    **owner,
                     key=key,
                     method=request.method or "",
                     path=request.path,
@@ -48,7 +56,7 @@ class IdempotencyMiddleware:
                     body=b"",
                 )
         except IntegrityError:
-            return self._replay(user, key, request)
+            return self._replay(owner, key, request)
 
         response = self.get_response(request)
         if response.status_code >= 500 or getattr(response, "streaming", False):
@@ -61,8 +69,8 @@ class IdempotencyMiddleware:
         )
         return response
 
-    def _replay(self, user: User, key: str, request: HttpRequest) -> HttpResponse:
-        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    def _replay(self, owner: dict[str, Any], key: str, request: HttpRequest) -> HttpResponse:
+        record = IdempotencyRecord.objects.filter(**owner, key=key).first()
         if record is None:  # pragma: no cover - deleted between the two queries
             return JsonResponse({"detail": "Retry the request."}, status=409)
         if record.method != request.method or record.path != request.path:
@@ -83,3 +91,16 @@ class IdempotencyMiddleware:
         )
         response["Idempotent-Replayed"] = "true"
         return response
+
+
+def _guest_scope(token: str) -> str:
+    """A seated party's guest token (see api/floor.py GuestAuth) scopes its own retries."""
+    if len(token) > 64:
+        return ""
+    party_id = (
+        Party.objects.filter(guest_token=token)
+        .exclude(status=PartyStatus.LEFT)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return f"guest:{party_id}" if party_id else ""
