@@ -6,6 +6,7 @@ tells it something changed and it refetches its fragment.
 """
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -299,28 +300,29 @@ def _line(me: StaffMember, line_id: int) -> OrderLine:
         raise _not_found(exc) from None
 
 
-@staff_page
-@require_POST
-def line_bump(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
+def _line_step(
+    request: HttpRequest, me: StaffMember, line_id: int, step: Callable[..., Any]
+) -> HttpResponse:
+    """A board action on one line (bump, recall), then the board again."""
     line = _line(me, line_id)
     error = None
     try:
-        kitchen.line_ready(staff=me, line_id=line.pk)
+        step(staff=me, line_id=line.pk)
     except DomainError as exc:
         error = exc
     return _board_after(request, me, line.station, error)  # type: ignore[arg-type]
+
+
+@staff_page
+@require_POST
+def line_bump(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
+    return _line_step(request, me, line_id, kitchen.line_ready)
 
 
 @staff_page
 @require_POST
 def line_recall(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
-    line = _line(me, line_id)
-    error = None
-    try:
-        kitchen.line_recall(staff=me, line_id=line.pk)
-    except DomainError as exc:
-        error = exc
-    return _board_after(request, me, line.station, error)  # type: ignore[arg-type]
+    return _line_step(request, me, line_id, kitchen.line_recall)
 
 
 @staff_page
