@@ -1,6 +1,32 @@
-import os
+"""The ASGI entry point: live streams async, everything else through WSGI.
 
+Django's ASGI handler runs a sync view by hopping into one shared thread per
+process, which cost ~1 ms per request here and serialised the database waits
+of all requests of a worker. Only the Server-Sent Events streams need the event
+loop, so they keep it; every other request goes to Django's WSGI handler in a
+small thread pool (a2wsgi), one database connection per thread from the pool.
+"""
+
+import os
+from typing import Any
+
+from a2wsgi import WSGIMiddleware
 from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klantstuur.settings")
-application = get_asgi_application()
+
+# Every async view (an SSE stream) is routed under a path ending in STREAM_SUFFIX;
+# tests/test_asgi_routing.py keeps that true.
+STREAM_SUFFIX = "/stream/"
+THREADS = int(os.environ.get("KLANTSTUUR_THREADS", "8"))
+
+streams = get_asgi_application()
+pages = WSGIMiddleware(get_wsgi_application(), workers=THREADS)  # type: ignore[arg-type]
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and not scope["path"].endswith(STREAM_SUFFIX):
+        await pages(scope, receive, send)  # type: ignore[arg-type]
+    else:
+        await streams(scope, receive, send)

@@ -99,6 +99,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         lifespan="off",
         timeout_graceful_shutdown=10,
+        # One log line per request costs more than a simple API call; the proxy in
+        # front usually keeps the access log.
+        access_log=args.access_log,
     )
     return 0
 
@@ -141,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="the background worker")

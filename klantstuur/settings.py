@@ -105,11 +105,24 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    # conn_max_age=0: the server is ASGI, where every request runs in its own
-    # context and a persistent connection is never reused, only leaked until
-    # PostgreSQL refuses new clients ("too many clients already"). Django's
-    # docs: disable persistent connections under ASGI (or use a pool).
+    # A psycopg pool instead of persistent connections: under ASGI a persistent
+    # connection is never reused, only leaked; opening one per request costs a
+    # PostgreSQL backend each time (~4 ms here). Server-side binding lets psycopg
+    # prepare a statement after its second use on a connection, so the planner
+    # does not re-plan the same query on every request (the token lookup's join
+    # cost 1.7 ms of planning for 0.2 ms of execution).
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "pool": {
+                "min_size": 1,
+                "max_size": int(os.environ.get("KLANTSTUUR_DB_POOL_SIZE", "12")),
+                "timeout": 10,
+            },
+            "server_side_binding": True,
+            "prepare_threshold": 2,
+        }
+    )
     DATABASES["default"].setdefault("TEST", {})
     if test_name := os.environ.get("KLANTSTUUR_TEST_DB_NAME"):
         DATABASES["default"]["TEST"]["NAME"] = test_name

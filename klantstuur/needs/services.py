@@ -90,14 +90,15 @@ def pick_owner(*, customer: Customer) -> StaffMember:
     With nobody on duty the need still gets an owner: the least-loaded frontline
     colleague, who sees it when they start.
     """
-    previous = (
-        Need.objects.filter(customer=customer)
-        .select_related("owner")
-        .order_by("-created_at", "-id")
-        .first()
+    # One small query: the previous owner, only when they can keep the customer.
+    previous_owner = (
+        Need.objects.filter(customer=customer).order_by("-created_at", "-id").values("owner")[:1]
     )
-    if previous and previous.owner.on_duty and previous.owner.role in FRONTLINE_ROLES:
-        return previous.owner
+    continuing = StaffMember.objects.filter(
+        pk=Subquery(previous_owner), on_duty=True, role__in=FRONTLINE_ROLES
+    ).first()
+    if continuing is not None:
+        return continuing
     # A correlated count per colleague reads only the index of their active needs;
     # a filtered join over all needs of the business took a second at 1M needs.
     active_load = (
