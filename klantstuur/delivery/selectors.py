@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
+from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
 from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
@@ -29,14 +30,14 @@ def _deliveries() -> QuerySet[Delivery]:
 
 
 def delivery_for_customer(*, customer: Customer, order_id: int) -> Delivery:
-    found = _deliveries().filter(order_id=order_id, customer_id=customer.pk).first()
+    found = one(_deliveries().filter(order_id=order_id, customer_id=customer.pk))
     if found is None:
         raise NotFound(_("No such order, or it has no delivery."))
     return found
 
 
 def delivery_for_staff(*, staff: StaffMember, order_id: int) -> Delivery:
-    found = _deliveries().filter(order_id=order_id, business_id=staff.business_id).first()
+    found = one(_deliveries().filter(order_id=order_id, business_id=staff.business_id))
     if found is None:
         raise NotFound(_("No such order, or it has no delivery."))
     return found
@@ -81,7 +82,7 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
     fifth only while the customer has a choice to make: the latest alert (customer, at).
     The delivery options are not computed here: the change form loads them when opened.
     """
-    order = (
+    order = one(
         Order.objects.select_related(
             "need__owner",
             "business",
@@ -95,7 +96,6 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
             Prefetch("checkpoints", queryset=Checkpoint.objects.order_by("at", "id")),
         )
         .filter(pk=order_id, customer_id=customer.pk)
-        .first()
     )
     if order is None:
         raise NotFound(_("No such order."))
@@ -172,7 +172,7 @@ def staff_tracking(*, staff: StaffMember, order_id: int) -> dict[str, Any]:
     (primary key + business) with its need, owner, customer and delivery; lines;
     checkpoints; returns with their needs' owners.
     """
-    order = (
+    order = one(
         Order.objects.select_related(
             "need__owner",
             "customer",
@@ -187,7 +187,6 @@ def staff_tracking(*, staff: StaffMember, order_id: int) -> dict[str, Any]:
             Prefetch("checkpoints", queryset=Checkpoint.objects.order_by("at", "id")),
         )
         .filter(pk=order_id, business_id=staff.business_id)
-        .first()
     )
     if order is None:
         raise NotFound(_("No such order."))

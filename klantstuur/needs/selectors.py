@@ -10,16 +10,17 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Invalid, NotFound
+from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
 
 from .models import ACTIVE_STATUSES, Handoff, HandoffStatus, JournalEvent, Need, NeedStatus
 
 
 def need_for_staff(*, staff: StaffMember, need_id: int) -> Need:
-    need = (
-        Need.objects.select_related("owner", "customer", "business")
-        .filter(pk=need_id, business_id=staff.business_id)
-        .first()
+    need = one(
+        Need.objects.select_related("owner", "customer", "business").filter(
+            pk=need_id, business_id=staff.business_id
+        )
     )
     if need is None:
         raise NotFound(_("No such need."))
@@ -27,10 +28,10 @@ def need_for_staff(*, staff: StaffMember, need_id: int) -> Need:
 
 
 def need_for_customer(*, customer: Customer, need_id: int) -> Need:
-    need = (
-        Need.objects.select_related("owner", "customer", "business")
-        .filter(pk=need_id, customer_id=customer.pk)
-        .first()
+    need = one(
+        Need.objects.select_related("owner", "customer", "business").filter(
+            pk=need_id, customer_id=customer.pk
+        )
     )
     if need is None:
         raise NotFound(_("No such need."))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed
+from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
 
 from .journal import record_event
@@ -94,9 +95,11 @@ def pick_owner(*, customer: Customer) -> StaffMember:
     previous_owner = (
         Need.objects.filter(customer=customer).order_by("-created_at", "-id").values("owner")[:1]
     )
-    continuing = StaffMember.objects.filter(
-        pk=Subquery(previous_owner), on_duty=True, role__in=FRONTLINE_ROLES
-    ).first()
+    continuing = one(
+        StaffMember.objects.filter(
+            pk=Subquery(previous_owner), on_duty=True, role__in=FRONTLINE_ROLES
+        )
+    )
     if continuing is not None:
         return continuing
     # A correlated count per colleague reads only the index of their active needs;

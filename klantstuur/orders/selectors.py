@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.core.errors import NotFound
+from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
 from klantstuur.floor.models import Party
 
@@ -22,14 +23,14 @@ def _detail() -> QuerySet[Order]:
 
 
 def order_for_staff(*, staff: StaffMember, order_id: int) -> Order:
-    order = _detail().filter(pk=order_id, business_id=staff.business_id).first()
+    order = one(_detail().filter(pk=order_id, business_id=staff.business_id))
     if order is None:
         raise NotFound(_("No such order."))
     return order
 
 
 def order_for_customer(*, customer: Customer, order_id: int) -> Order:
-    order = _detail().filter(pk=order_id, customer_id=customer.pk).first()
+    order = one(_detail().filter(pk=order_id, customer_id=customer.pk))
     if order is None:
         raise NotFound(_("No such order."))
     return order
@@ -37,7 +38,7 @@ def order_for_customer(*, customer: Customer, order_id: int) -> Order:
 
 def order_for_party(*, party: Party, order_id: int) -> Order:
     """A guest sees their own party's orders only."""
-    order = _detail().filter(pk=order_id, party_id=party.pk).first()
+    order = one(_detail().filter(pk=order_id, party_id=party.pk))
     if order is None:
         raise NotFound(_("No such order."))
     return order

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from klantstuur.console.pages import is_htmx, page_of, show_error
 from klantstuur.core.errors import DomainError, NotFound
@@ -75,7 +75,12 @@ def _change_form(me: Customer, ctx: dict[str, Any], data: Any = None) -> ChangeF
 
 
 def _order_context(
-    me: Customer, order_id: int, *, open_form: bool = False, **bound: Any
+    me: Customer,
+    order_id: int,
+    *,
+    open_form: bool = False,
+    open_return: bool = False,
+    **bound: Any,
 ) -> dict[str, Any]:
     ctx = _tracking(me, order_id)
     if open_form and ctx["delivery"] is not None:
@@ -85,8 +90,9 @@ def _order_context(
         {"code": c.code, "label": label(c.code), "at": c.at, "location": c.location, "note": c.note}
         for c in order.checkpoints.all()
     ]
+    can_return = order.status == "fulfilled" and not ctx["returns"]
     return_form = bound.get("return_form")
-    if return_form is None and order.status == "fulfilled" and not ctx["returns"]:
+    if return_form is None and open_return and can_return:
         return_form = ReturnForm(points=_points(me))
     ctx.update(
         me=me,
@@ -94,6 +100,7 @@ def _order_context(
         checkpoints=checkpoints,
         change_form=bound.get("change_form"),
         return_form=return_form,
+        can_return=can_return,
         top_error=bound.get("top_error"),
         changeable=ctx["delivery"] is not None and selectors.delivery_out_light(ctx["delivery"]),
     )
@@ -151,9 +158,17 @@ def delivery_change(request: HttpRequest, me: Customer, order_id: int) -> HttpRe
     return _render_order(request, me, order_id, status, change_form=form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @customer_page
 def return_start(request: HttpRequest, me: Customer, order_id: int) -> HttpResponse:
+    """GET: the return form, loaded by htmx when its panel opens (not on every view of
+    the tracking page); without htmx, the whole page with the form open. POST: start it."""
+    if request.method == "GET":
+        ctx = _order_context(me, order_id, open_return=True)
+        if ctx["return_form"] is None:
+            raise Http404
+        template = "delivery/return_form.html" if is_htmx(request) else "delivery/order.html"
+        return render(request, template, ctx)
     ctx = _tracking(me, order_id)
     form = ReturnForm(request.POST, points=_points(me))
     status = 422
