@@ -12,17 +12,26 @@ is captured in-process and EXPLAIN ANALYZEd (written to the results file).
 
 Ingest: ``--events`` carrier events with unique event ids posted one by one to
 ``POST /api/v1/carrier/events`` by ``--concurrency`` threads against
-``klantstuur serve --workers 3``, then the same number through
-``/api/v1/carrier/events/batch`` (500 per request); each run is counted back from
-``CarrierEvent`` by its event-id prefix (nothing lost, no duplicates). Loopback only,
-bounded loops. Results: benchmarks/results/delivery-<orders>.json and .md.
+``klantstuur serve --workers 3`` (``--ingest-workers``; ``--skip-single`` leaves this out),
+then the same number through ``/api/v1/carrier/events/batch`` (``--batch-size`` per
+request, default 500, ``--batch-concurrency`` requests at a time, default 2; ``--repeat``
+batch runs, each with its own event ids). Events go round-robin to ``--targets`` random
+orders (default: ``--reads``). Each run is counted back from ``CarrierEvent`` by its
+event-id prefix (nothing lost, no duplicates). Loopback only, bounded loops.
+Results: benchmarks/results/delivery-<orders>.json and .md.
+
+    # ingest only, batches of 1000, three runs:
+    .venv/bin/python benchmarks/delivery_bench.py --skip-reads --skip-single --events 5000 \
+        --batch-size 1000 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
+import os
 import sys
 import threading
 import time
@@ -171,7 +180,15 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8791)
     ap.add_argument("--skip-reads", action="store_true")
     ap.add_argument("--skip-ingest", action="store_true")
+    ap.add_argument("--skip-single", action="store_true", help="no one-by-one ingest run")
+    ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--batch-concurrency", type=int, default=2)
+    ap.add_argument("--ingest-workers", type=int, default=3)
+    ap.add_argument("--targets", type=int, default=0, help="orders the events go to")
+    ap.add_argument("--repeat", type=int, default=1, help="batch runs")
     args = ap.parse_args()
+    if not 1 <= args.batch_size <= 1000 or not 1 <= args.repeat <= 20:
+        raise SystemExit("--batch-size 1..1000, --repeat 1..20")
     database_url()
     django_setup()
     from django.db import connection
@@ -189,9 +206,9 @@ def main() -> None:
         orders = int(cur.fetchone()[0])
     print(f"{orders} orders; load average {env['loadavg_at_start']}", flush=True)
     results: dict[str, Any] = {"environment": env, "orders": orders, "timings": []}
-    pairs = _sample(args.reads)
-    creds = _credentials(pairs)
-    log = RESULTS / f"delivery-server-{orders}.log"
+    pairs = _sample(max(args.reads, args.targets))
+    creds = _credentials(pairs[: args.reads]) if not args.skip_reads else {}
+    log = RESULTS / (f"delivery-server-{orders}" + ("-ingest" if args.skip_reads else "") + ".log")
 
     if not args.skip_reads:
         oid, cid = pairs[0]
@@ -201,11 +218,11 @@ def main() -> None:
         ]
         page = [
             ("GET", f"/portal/orders/{o}/", {"Cookie": f"sessionid={creds[c][0]}"}, None)
-            for o, c in pairs
+            for o, c in pairs[: args.reads]
         ]
         api = [
             ("GET", f"/api/v1/me/orders/{o}", {"Authorization": f"Bearer {creds[c][1]}"}, None)
-            for o, c in pairs
+            for o, c in pairs[: args.reads]
         ]
         with Server(port=args.port, workers=2, log=log):
             run("warm-up", args.port, page[:20] + api[:20], 2)
@@ -219,7 +236,7 @@ def main() -> None:
         carrier = StaffMember.objects.get(business__slug=SLUG, role=Role.CARRIER)
         _, key = token_create(user=carrier.user, name="bench-delivery")
         auth = {"Authorization": f"Bearer {key}"}
-        targets = [o for o, _c in pairs]
+        targets = [o for o, _c in pairs[: args.targets or args.reads]]
         run_id = f"{time.time():.0f}"
         statuses = ("info_received", "in_transit", "out_for_delivery")
 
@@ -231,42 +248,48 @@ def main() -> None:
                 "location": "Sorteercentrum",
             }
 
-        with Server(port=args.port, workers=3, log=log):
-            one = f"b{run_id}-one-"
-            reqs = [
-                ("POST", "/api/v1/carrier/events", auth, event(one, i)) for i in range(args.events)
-            ]
-            t = run("POST /carrier/events", args.port, reqs, args.concurrency)
-            s = t.summary()
-            s["events_per_s"] = round(args.events / t.wall_s, 1)
-            s["counted_back"], s["distinct"] = count(one)
-            results["timings"].append(s)
-            print(s, flush=True)
-            batch = f"b{run_id}-batch-"
-            events = [event(batch, i) for i in range(args.events)]
-            reqs = [
-                ("POST", "/api/v1/carrier/events/batch", auth, {"events": events[i : i + 500]})
-                for i in range(0, len(events), 500)
-            ]
-            t = run("POST /carrier/events/batch (500)", args.port, reqs, 2)
-            s = t.summary()
-            s["events_per_s"] = round(args.events / t.wall_s, 1)
-            s["counted_back"], s["distinct"] = count(batch)
-            results["timings"].append(s)
-            print(s, flush=True)
+        with Server(port=args.port, workers=args.ingest_workers, log=log):
+            if not args.skip_single:
+                one = f"b{run_id}-one-"
+                reqs = [
+                    ("POST", "/api/v1/carrier/events", auth, event(one, i))
+                    for i in range(args.events)
+                ]
+                t = run("POST /carrier/events", args.port, reqs, args.concurrency)
+                s = t.summary()
+                s["events_per_s"] = round(args.events / t.wall_s, 1)
+                s["counted_back"], s["distinct"] = count(one)
+                results["timings"].append(s)
+                print(s, flush=True)
+            size = args.batch_size
+            for r in range(args.repeat):
+                batch = f"b{run_id}-batch{r}-"
+                events = [event(batch, i) for i in range(args.events)]
+                reqs = [
+                    ("POST", "/api/v1/carrier/events/batch", auth, {"events": events[i : i + size]})
+                    for i in range(0, len(events), size)
+                ]
+                name = f"POST /carrier/events/batch ({size}) run {r + 1}"
+                t = run(name, args.port, reqs, args.batch_concurrency)
+                s = t.summary()
+                s["events_per_s"] = round(args.events / t.wall_s, 1)
+                s["counted_back"], s["distinct"] = count(batch)
+                s["targets"] = len(targets)
+                s["workers"] = args.ingest_workers
+                s["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+                results["timings"].append(s)
+                print(s, flush=True)
 
-    try:
-        import os
-
+    with contextlib.suppress(OSError):
         results["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        pass
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"delivery-{orders}.json"
+    # An ingest-only run does not overwrite the full run's file (and its EXPLAIN plans).
+    stem = f"delivery-{orders}" + ("-ingest" if args.skip_reads else "")
+    out = RESULTS / f"{stem}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     cols = ["name", "concurrency", "n", "errors", "p50_ms", "p95_ms", "p99_ms", "req_per_s"]
-    cols += ["events_per_s", "counted_back", "distinct"]
-    (RESULTS / f"delivery-{orders}.md").write_text(table(results["timings"], cols) + "\n")
+    cols += ["events_per_s", "counted_back", "distinct", "loadavg"]
+    (RESULTS / f"{stem}.md").write_text(table(results["timings"], cols) + "\n")
     print(table(results["timings"], cols))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -24,7 +24,12 @@ from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind, Need
 from klantstuur.orders.checkpoints import CARRIER_CODES, SHOP_SCAN_CODES
 from klantstuur.orders.models import Order, OrderStatus
-from klantstuur.orders.services import checkpoint_record
+from klantstuur.orders.services import (
+    NewCheckpoint,
+    checkpoint_record,
+    checkpoints_record_many,
+    values_cte,
+)
 
 from .models import (
     BROKEN_STATUSES,
@@ -635,16 +640,63 @@ class Recorded:
     duplicate: bool = False
 
 
-def _at(value: datetime | None, now: datetime) -> datetime:
+@dataclass(frozen=True)
+class _Item:
+    """One event, checked: what the set-based path stores."""
+
+    index: int
+    order_id: int
+    code: str
+    at: datetime
+    location: str
+    note: str
+    reason: str
+    external_id: str
+
+
+def _at(value: Any, now: datetime) -> datetime:
     if value is None:
         return now
-    if timezone.is_naive(value):
+    if not isinstance(value, datetime) or timezone.is_naive(value):
         raise Invalid(_("A time with its offset, like 2026-05-14T18:05:00+02:00."), field="at")
     if value > now + timedelta(minutes=15):
         raise Invalid(_("That time is in the future."), field="at")
     if value < now - timedelta(days=60):
         raise Invalid(_("That time is too long ago."), field="at")
     return value
+
+
+def _unknown_status() -> Invalid:
+    return Invalid(
+        _("Unknown status; choose one of: %(codes)s.") % {"codes": ", ".join(CARRIER_CODES)},
+        field="status",
+    )
+
+
+def _item(
+    *,
+    index: int,
+    order_id: Any,
+    code: str,
+    at: datetime,
+    location: Any,
+    note: Any,
+    reason: Any,
+    external_id: Any,
+) -> _Item:
+    """The checks of one event that need no database, in the order `_record` makes them."""
+    location = _str(location, field="location", max_len=200, required=False)
+    note = _str(note, field="note", max_len=500, required=False)
+    external_id = _str(external_id, field="event_id", max_len=100, required=False)
+    reason = reason or ""
+    if reason and reason not in CARRIER_REASONS:
+        raise Invalid(
+            _("Unknown reason; choose one of: %(r)s.") % {"r": ", ".join(CARRIER_REASONS)},
+            field="reason",
+        )
+    if not isinstance(order_id, int) or isinstance(order_id, bool):
+        raise NotFound(_("No such order."), field="order_id")
+    return _Item(index, order_id, code, at, location, note, reason, external_id)
 
 
 def carrier_event_record(
@@ -662,17 +714,14 @@ def carrier_event_record(
 ) -> Recorded:
     """One carrier event: a checkpoint on the order, and the delivery's status moved.
 
-    A problem (failed attempt, exception) is taken up after the commit by the
-    proactive reaction (klantstuur.delivery.proactive).
+    A batch of one (`_record_all`). A problem (failed attempt, exception) is taken up
+    after the commit by the proactive reaction (klantstuur.delivery.proactive).
     """
     now = now or timezone.now()
     if status not in CARRIER_CODES:
-        raise Invalid(
-            _("Unknown status; choose one of: %(codes)s.") % {"codes": ", ".join(CARRIER_CODES)},
-            field="status",
-        )
-    return _record(
-        staff=staff,
+        raise _unknown_status()
+    item = _item(
+        index=0,
         order_id=order_id,
         code=status,
         at=_at(at, now),
@@ -680,9 +729,8 @@ def carrier_event_record(
         note=note,
         reason=reason,
         external_id=external_id,
-        source=source,
-        now=now,
     )
+    return _one(_record_all(staff=staff, items=[item], now=now, source=source)[0])
 
 
 def shop_scan_record(
@@ -702,8 +750,8 @@ def shop_scan_record(
             % {"codes": ", ".join((*SHOP_SCAN_CODES, "exception"))},
             field="code",
         )
-    return _record(
-        staff=staff,
+    item = _item(
+        index=0,
         order_id=order_id,
         code=code,
         at=now,
@@ -711,9 +759,268 @@ def shop_scan_record(
         note=note,
         reason=reason,
         external_id="",
-        source="shop",
-        now=now,
     )
+    return _one(_record_all(staff=staff, items=[item], now=now, source="shop")[0])
+
+
+def _one(result: "Recorded | DomainError") -> Recorded:
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+def carrier_events_record(
+    *, staff: StaffMember, events: list[dict[str, Any]], now: datetime | None = None
+) -> list[Recorded | DomainError]:
+    """A batch, set-based: every event checked first, then one transaction of a few
+    statements whatever the batch size (see `_record_items`), one reaction dispatch.
+
+    Returns, per event (same index), what was recorded (or found again: a duplicate
+    event id, in the database or earlier in the batch) or why it was refused.
+    """
+    now = now or timezone.now()
+    out: list[Recorded | DomainError | None] = [None] * len(events)
+    items: list[_Item] = []
+    for n, e in enumerate(events):
+        try:
+            if e.get("status") not in CARRIER_CODES:
+                raise _unknown_status()
+            items.append(
+                _item(
+                    index=n,
+                    order_id=e.get("order_id"),
+                    code=e["status"],
+                    at=_at(e.get("at"), now),
+                    location=e.get("location", ""),
+                    note=e.get("note", ""),
+                    reason=e.get("reason", ""),
+                    external_id=e.get("event_id", ""),
+                )
+            )
+        except DomainError as exc:
+            out[n] = exc
+    for n, result in _record_all(staff=staff, items=items, now=now, source="api").items():
+        out[n] = result
+    assert all(r is not None for r in out)
+    return [r for r in out if r is not None]
+
+
+def _record_all(
+    *, staff: StaffMember, items: list[_Item], now: datetime, source: str
+) -> dict[int, Recorded | DomainError]:
+    """Set-based in one transaction; one by one only when a concurrent request stored one
+    of these event ids between our duplicate check and our INSERT (the unique constraint
+    caught it, this transaction rolled back): nothing is lost or stored twice either way."""
+    if not items:
+        return {}
+    try:
+        with transaction.atomic():
+            return _record_items(staff=staff, items=items, now=now, source=source)
+    except IntegrityError:
+        with transaction.atomic():
+            return _record_one_by_one(staff=staff, items=items, now=now, source=source)
+
+
+def _lock(staff: StaffMember, order_ids: set[int]) -> tuple[dict[int, Order], dict[int, Delivery]]:
+    """The staff's business's orders among `order_ids`, with their deliveries, locked.
+
+    One query when every order has a delivery: deliveries and orders FOR NO KEY UPDATE in
+    ascending order id — the delivery before its order, as delivery_change and the
+    proactive reaction take them — so concurrent batches queue instead of deadlocking, and
+    the rows read are the latest committed (READ COMMITTED re-reads a row it waited for).
+    """
+    deliveries = {
+        d.order_id: d
+        for d in Delivery.objects.select_for_update(of=("self", "order"), no_key=True)
+        .select_related("order__need__customer")
+        .only(*_DELIVERY_FIELDS, *(f"order__{f}" for f in _ORDER_FIELDS))
+        .filter(order_id__in=order_ids, order__business_id=staff.business_id)
+        .order_by("order_id")
+    }
+    orders = {order_id: d.order for order_id, d in deliveries.items()}
+    rest = order_ids - orders.keys()
+    if rest:
+        for o in (
+            Order.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("need__customer")
+            .only(*_ORDER_FIELDS)
+            .filter(pk__in=rest, business_id=staff.business_id)
+            .order_by("pk")
+        ):
+            orders[o.pk] = o
+    return orders, deliveries
+
+
+# What ingest reads of the locked rows (a full row of four tables per order costs more
+# Python time than the whole INSERT): the delivery's carrier state, and what the journal
+# event and the checkpoint need of the order, its need and its customer.
+_DELIVERY_FIELDS = ("id", "order_id", "status", "last_carrier_at", "problem_reason")
+_ORDER_FIELDS = (
+    "id",
+    "business_id",
+    "need_id",
+    "status",
+    "need__id",
+    "need__customer_id",
+    "need__customer__id",
+    "need__customer__business_id",
+)
+
+
+def _record_items(
+    *, staff: StaffMember, items: list[_Item], now: datetime, source: str
+) -> dict[int, Recorded | DomainError]:
+    """The set-based path; call inside a transaction. Whatever the number of events:
+
+    1. lock the deliveries and orders (`_lock`); an order not of this business is a 404;
+    2. the event ids already stored, in one query (after the locks: a retry of the same
+       event for the same order waited for the first and sees it);
+    3. one INSERT each of journal events, checkpoints (`checkpoints_record_many`, which
+       also sets each order's latest checkpoint and fulfils delivered orders in one
+       UPDATE) and carrier events;
+    4. one UPDATE … FROM (VALUES …) of the deliveries that move (`_move_deliveries`).
+
+    Events are applied per order in the order given, orders in ascending id — the same
+    results as recording them one by one (`_record`).
+    """
+    out: dict[int, Recorded | DomainError] = {}
+    orders, deliveries = _lock(staff, {i.order_id for i in items})
+    todo: list[_Item] = []
+    for item in sorted(items, key=lambda i: (i.order_id, i.index)):
+        if item.order_id in orders:
+            todo.append(item)
+        else:
+            out[item.index] = NotFound(_("No such order."), field="order_id")
+    stored = _stored(staff, {i.external_id for i in todo if i.external_id})
+    new: list[_Item] = []
+    first: dict[str, _Item] = {}
+    again: list[tuple[_Item, _Item]] = []
+    for item in todo:
+        if item.external_id in stored:
+            out[item.index] = Recorded(stored[item.external_id], duplicate=True)
+        elif item.external_id in first:
+            again.append((item, first[item.external_id]))
+        else:
+            if item.external_id:
+                first[item.external_id] = item
+            new.append(item)
+    if new:
+        checkpoints = checkpoints_record_many(
+            checkpoints=[
+                NewCheckpoint(
+                    order=orders[i.order_id],
+                    code=i.code,
+                    at=i.at,
+                    location=i.location,
+                    note=i.note,
+                    data={"reason": i.reason, "source": source},
+                )
+                for i in new
+            ],
+            actor_staff=staff,
+            fulfil={i.order_id for i in new if i.code == "delivered"},
+            now=now,
+        )
+        created = CarrierEvent.objects.bulk_create(
+            [
+                CarrierEvent(
+                    business_id=staff.business_id,
+                    order=orders[i.order_id],
+                    status=i.code,
+                    reason=i.reason,
+                    at=i.at,
+                    received_at=now,
+                    location=i.location,
+                    note=i.note,
+                    source=source,
+                    external_id=i.external_id,
+                    checkpoint=checkpoint,
+                )
+                for i, checkpoint in zip(new, checkpoints, strict=True)
+            ]
+        )
+        for i, event in zip(new, created, strict=True):
+            out[i.index] = Recorded(event)
+        _move_deliveries(deliveries, new, now)
+    for item, original in again:
+        found = out[original.index]
+        assert isinstance(found, Recorded)
+        out[item.index] = Recorded(found.event, duplicate=True)
+    return out
+
+
+def _stored(staff: StaffMember, external_ids: set[str]) -> dict[str, CarrierEvent]:
+    """The events of these ids already stored for the staff's business: one query."""
+    if not external_ids:
+        return {}
+    found = CarrierEvent.objects.filter(business_id=staff.business_id, external_id__in=external_ids)
+    return {e.external_id: e for e in found}
+
+
+def _move_deliveries(deliveries: dict[int, Delivery], items: list[_Item], now: datetime) -> None:
+    """`_move_delivery` for many events (grouped by order, in the order given), read from
+    the locked rows and written by one UPDATE … FROM (VALUES …) of the ones that moved."""
+    by_order: dict[int, list[_Item]] = {}
+    for item in items:
+        by_order.setdefault(item.order_id, []).append(item)
+    rows: list[tuple[int, str, datetime, str]] = []
+    for order_id, mine in by_order.items():
+        d = deliveries.get(order_id)
+        if d is None:
+            continue
+        status, last, problem, moved = d.status, d.last_carrier_at, d.problem_reason, False
+        for item in mine:
+            effect = CARRIER_STATUS_EFFECT.get(item.code)
+            if effect is None or status in FINAL_STATUSES or (last is not None and last > item.at):
+                continue
+            status, last, moved = effect, item.at, True
+            if effect in BROKEN_STATUSES:
+                problem = item.code
+            elif effect in (DeliveryStatus.DELIVERED, DeliveryStatus.AVAILABLE_FOR_PICKUP):
+                problem = ""
+        if moved:
+            assert last is not None
+            rows.append((d.pk, str(status), last, problem))
+    if not rows:
+        return
+    values, params = values_cte(
+        "v",
+        [("id", "bigint"), ("status", "varchar"), ("at", "timestamptz"), ("reason", "varchar")],
+        rows,
+    )
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{values} UPDATE {table} SET status = v.status, last_carrier_at = v.at,"  # noqa: S608
+            f" problem_reason = v.reason, updated_at = %s FROM v WHERE {table}.id = v.id",
+            [*params, connection.ops.adapt_datetimefield_value(now)],
+        )
+
+
+def _record_one_by_one(
+    *, staff: StaffMember, items: list[_Item], now: datetime, source: str
+) -> dict[int, Recorded | DomainError]:
+    """The fallback: the same locks, then each event in its own savepoint (`_record`)."""
+    orders, _deliveries = _lock(staff, {i.order_id for i in items})
+    out: dict[int, Recorded | DomainError] = {}
+    for item in sorted(items, key=lambda i: (i.order_id, i.index)):
+        try:
+            out[item.index] = _record(
+                staff=staff,
+                order_id=item.order_id,
+                code=item.code,
+                at=item.at,
+                location=item.location,
+                note=item.note,
+                reason=item.reason,
+                external_id=item.external_id,
+                source=source,
+                now=now,
+                order=orders.get(item.order_id),
+            )
+        except DomainError as exc:
+            out[item.index] = exc
+    return out
 
 
 def _record(
@@ -730,12 +1037,13 @@ def _record(
     now: datetime,
     order: Order | None = None,
 ) -> Recorded:
-    """The hot path of carrier ingest: six statements in one transaction (savepoint).
+    """One event in its own savepoint (the fallback of `_record_all`; the reference the
+    set-based path is tested against).
 
-    Order (unless the batch fetched it), journal event, checkpoint (+ its latest-checkpoint
-    check and order update, in orders.services), carrier event, and one conditional
-    UPDATE of the delivery. A repeated event id is caught by the unique constraint, not
-    looked up first: a retry costs a rolled-back savepoint, a first event nothing extra.
+    Order (unless given), journal event, checkpoint (+ its latest-checkpoint check and
+    order update, in orders.services), carrier event, and one conditional UPDATE of the
+    delivery. A repeated event id is caught by the unique constraint: a rolled-back
+    savepoint, then the stored event is returned as a duplicate.
     """
     location = _str(location, field="location", max_len=200, required=False)
     note = _str(note, field="note", max_len=500, required=False)
@@ -788,53 +1096,6 @@ def _record(
             raise
         return Recorded(found, duplicate=True)
     return Recorded(event)
-
-
-def carrier_events_record(
-    *, staff: StaffMember, events: list[dict[str, Any]], now: datetime | None = None
-) -> list[Recorded | DomainError]:
-    """A batch: one transaction, a savepoint per event, orders fetched in one query.
-
-    Events are applied per order in the order given, and orders in ascending id, so two
-    concurrent batches lock delivery rows in the same order (no deadlock). Returns, per
-    event (same index), what was recorded or why it was refused.
-    """
-    now = now or timezone.now()
-    ids = {e["order_id"] for e in events if isinstance(e.get("order_id"), int)}
-    orders = {
-        o.pk: o
-        for o in Order.objects.select_related("need__customer").filter(
-            pk__in=ids, business_id=staff.business_id
-        )
-    }
-    out: list[Recorded | DomainError | None] = [None] * len(events)
-    order_of = sorted(range(len(events)), key=lambda n: (events[n].get("order_id") or 0, n))
-    with transaction.atomic():
-        for n in order_of:
-            e = events[n]
-            try:
-                if e["status"] not in CARRIER_CODES:
-                    raise Invalid(
-                        _("Unknown status; choose one of: %(codes)s.")
-                        % {"codes": ", ".join(CARRIER_CODES)},
-                        field="status",
-                    )
-                out[n] = _record(
-                    staff=staff,
-                    order_id=e["order_id"],
-                    code=e["status"],
-                    at=_at(e.get("at"), now),
-                    location=e.get("location", ""),
-                    note=e.get("note", ""),
-                    reason=e.get("reason", ""),
-                    external_id=e.get("event_id", ""),
-                    source="api",
-                    now=now,
-                    order=orders.get(e["order_id"]),
-                )
-            except DomainError as exc:
-                out[n] = exc
-    return [r for r in out if r is not None]
 
 
 def _move_delivery(order: Order, code: str, at: datetime, now: datetime) -> None:

@@ -1,5 +1,6 @@
 """Writing to the journal. Only services call this, inside their transaction."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,38 @@ STAFF_ONLY_KINDS = frozenset(
 )
 
 
+def journal_entry(
+    *,
+    need: Need | None,
+    customer: Customer | None = None,
+    kind: EventKind,
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> JournalEvent:
+    """The event ``record_event`` would write, not saved yet (for ``record_events``)."""
+    if need is None and customer is None:
+        raise ValueError("An event concerns a need or a customer.")
+    owner_customer = customer if customer is not None else need.customer  # type: ignore[union-attr]
+    return JournalEvent(
+        business_id=owner_customer.business_id,
+        customer=owner_customer,
+        need=need,
+        kind=kind,
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        visible_to_customer=kind not in INTERNAL_KINDS and kind not in STAFF_ONLY_KINDS,
+        data=data or {},
+        at=at or timezone.now(),
+    )
+
+
+def _in_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Journal events are written inside the change's transaction.")
+
+
 def record_event(
     *,
     need: Need | None,
@@ -34,25 +67,39 @@ def record_event(
     at: datetime | None = None,
 ) -> JournalEvent:
     """Append one event; reactions (notifications) run after the commit."""
-    if need is None and customer is None:
-        raise ValueError("An event concerns a need or a customer.")
-    conn = transaction.get_connection()
-    if not conn.in_atomic_block:
-        raise RuntimeError("Journal events are written inside the change's transaction.")
-    owner_customer = customer if customer is not None else need.customer  # type: ignore[union-attr]
-    event = JournalEvent.objects.create(
-        business_id=owner_customer.business_id,
-        customer=owner_customer,
+    event = journal_entry(
         need=need,
+        customer=customer,
         kind=kind,
         actor_staff=actor_staff,
         actor_customer=actor_customer,
-        visible_to_customer=kind not in INTERNAL_KINDS and kind not in STAFF_ONLY_KINDS,
-        data=data or {},
-        at=at or timezone.now(),
+        data=data,
+        at=at,
     )
+    _in_transaction()
+    event.save(force_insert=True)
     from . import reactions
 
     if not reactions.suppressed.get():
         transaction.on_commit(lambda: reactions.dispatch(event))
     return event
+
+
+def record_events(events: Sequence[JournalEvent]) -> list[JournalEvent]:
+    """Append many events (built by ``journal_entry``) in one INSERT, in the order given.
+
+    After the commit they are handed to the reactions once, as one batch
+    (``reactions.dispatch_many``): the immediate reactions per event, one task for
+    the deferred reactions of them all.
+    """
+    if not events:
+        return []
+    _in_transaction()
+    if any(e.pk is not None for e in events):
+        raise RuntimeError("The journal is append-only.")
+    created = JournalEvent.objects.bulk_create(list(events))
+    from . import reactions
+
+    if not reactions.suppressed.get():
+        transaction.on_commit(lambda: reactions.dispatch_many(created))
+    return created

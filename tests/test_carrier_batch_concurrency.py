@@ -1,0 +1,74 @@
+"""Concurrent carrier batches on PostgreSQL: overlapping orders and event ids, real
+transactions in threads. Nothing lost, nothing stored twice, no deadlock."""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from klantstuur.delivery import services
+from klantstuur.delivery.models import CarrierEvent, Delivery
+from klantstuur.needs.models import EventKind, JournalEvent
+from klantstuur.orders.models import Checkpoint
+from tests.conftest import World
+from tests.test_carrier_batch import orders, shop
+from tests.test_concurrency import race
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _skip_unless_real_locks(db: Any) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("races are observed on PostgreSQL (see tests/test_concurrency.py)")
+
+
+def test_overlapping_batches_store_every_event_id_once(world: World) -> None:
+    some = orders(world, shop(world), 12)
+    statuses = ("in_transit", "out_for_delivery", "attempt_failed", "in_transit")
+
+    def batch(ids: list[int]) -> list[dict[str, Any]]:
+        return [
+            {
+                "order_id": some[n % len(some)].pk,
+                "status": statuses[n % len(statuses)],
+                "event_id": f"e{n}",
+            }
+            for n in ids
+        ]
+
+    results: list[Any] = []
+
+    def post(ids: list[int]) -> Any:
+        return lambda: results.append(
+            services.carrier_events_record(staff=world.carrier, events=batch(ids))
+        )
+
+    def single(n: int) -> Any:
+        e = batch([n])[0]
+        return lambda: services.carrier_event_record(
+            staff=world.carrier,
+            order_id=e["order_id"],
+            status=e["status"],
+            external_id=e["event_id"],
+        )
+
+    race(
+        post(list(range(0, 120))),
+        post(list(reversed(range(60, 180)))),
+        post(list(range(100, 200))),
+        single(150),
+        single(5),
+    )
+    ids = list(CarrierEvent.objects.values_list("external_id", flat=True))
+    assert len(ids) == len(set(ids)) == 200
+    assert sum(not r.duplicate for rs in results for r in rs) <= 200
+    carrier_checkpoints = Checkpoint.objects.filter(
+        code__in=statuses, event__kind=EventKind.CHECKPOINT
+    )
+    assert carrier_checkpoints.count() == 200
+    assert JournalEvent.objects.filter(data__source="api").count() == 200
+    for order in some:
+        last = CarrierEvent.objects.filter(order=order).order_by("-at", "-id").first()
+        assert last is not None
+        assert Delivery.objects.get(order=order).last_carrier_at == last.at
