@@ -199,6 +199,8 @@ def test_refusals_are_listed_by_index_and_only_the_good_events_are_stored(
         {"order_id": mine.pk, "status": "in_transit", "event_id": "x" * 101},  # 9 too long
         {"order_id": mine.pk, "status": "in_transit", "location": "x" * 201},  # 10
         {"order_id": mine.pk, "status": "out_for_delivery", "event_id": "ok-1"},  # 11
+        "in_transit",  # 12 not an object
+        None,  # 13 not an object
     ]
     body = post(api, world.carrier, events)
     assert body["accepted"] == 2 and body["duplicates"] == 0
@@ -214,12 +216,15 @@ def test_refusals_are_listed_by_index_and_only_the_good_events_are_stored(
         (8, 422, "colour"),
         (9, 422, "event_id"),
         (10, 422, "location"),
+        (12, 422, None),
+        (13, 422, None),
     }
     assert [e["index"] for e in body["errors"]] == sorted(e["index"] for e in body["errors"])
     by_index = {e["index"]: e["reason"] for e in body["errors"]}
     assert by_index[1] == by_index[3] == "No such order."
     assert by_index[2].startswith("Unknown status; choose one of: info_received")
     assert by_index[7].startswith("Unknown reason; choose one of: not_at_home")
+    assert "dictionary" in by_index[12] and "dictionary" in by_index[13]
     assert sorted(stored(mine)) == [("ok-0", "in_transit"), ("ok-1", "out_for_delivery")]
     assert CarrierEvent.objects.count() == 2
     assert not Checkpoint.objects.filter(order=theirs).exclude(code="order_received").exists()

@@ -72,3 +72,28 @@ def test_overlapping_batches_store_every_event_id_once(world: World) -> None:
         last = CarrierEvent.objects.filter(order=order).order_by("-at", "-id").first()
         assert last is not None
         assert Delivery.objects.get(order=order).last_carrier_at == last.at
+
+
+def test_a_cancel_racing_carrier_events_for_the_same_orders_never_deadlocks(
+    world: World,
+) -> None:
+    """Cancel and ingest lock the delivery before the order; the other order deadlocked."""
+    from klantstuur.orders.cancel import order_cancel
+    from klantstuur.orders.models import Order
+
+    some = orders(world, shop(world), 6)
+    jobs: list[Any] = []
+    for o in some:
+        jobs.append(lambda o=o: order_cancel(order=o, reason="changed my mind"))
+        jobs.append(
+            lambda o=o: services.carrier_events_record(
+                staff=world.carrier,
+                events=[{"order_id": o.pk, "status": "in_transit", "event_id": f"c{o.pk}"}],
+            )
+        )
+    for _ in range(3):
+        outcomes = race(*jobs)  # a deadlock would come back as a crash
+        assert set(outcomes) <= {"ok", "Conflict"}, outcomes
+    assert set(
+        Order.objects.filter(pk__in=[o.pk for o in some]).values_list("status", flat=True)
+    ) == {"cancelled"}

@@ -182,7 +182,7 @@ class CarrierEventOut(Schema):
 
 
 class BatchIn(In):
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+    events: list[Any] = Field(min_length=1, max_length=1000)
 
 
 class BatchError(Schema):

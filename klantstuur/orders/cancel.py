@@ -35,10 +35,14 @@ def order_cancel(
     Cancelling a cancelled order changes nothing (it is returned as it is); a fulfilled
     order cannot be cancelled (409 — a return is the way back).
     """
+    from klantstuur.delivery.models import Delivery
     from klantstuur.delivery.services import delivery_cancel_for_order
 
     now = now or timezone.now()
     with transaction.atomic():
+        # The lock order of carrier ingest and delivery changes: the delivery, then the
+        # order. Locking the order first could deadlock with a carrier event for it.
+        list(Delivery.objects.select_for_update().filter(order_id=order.pk).values_list("pk"))
         locked = (
             Order.objects.select_for_update(of=("self",))
             .select_related("need", "business")
