@@ -403,3 +403,15 @@ def test_the_worker_sweeps_reminders_expiries_and_confirmations(world: Any) -> N
     done = run_sweeps()
     assert (done["handoffs"], done["autoconfirm"]) == (0, 0)
     assert Need.objects.get(pk=expiring.pk).owner_id == world.owner.pk
+
+
+def test_the_journal_refuses_bulk_changes_but_lets_erasure_scrub(world: Any) -> None:
+    need = services.need_open(customer=world.customer_a, kind="question", summary="Waar?")
+    events = JournalEvent.objects.filter(need=need)
+    with pytest.raises(RuntimeError, match="append-only"):
+        events.update(kind="tampered")
+    with pytest.raises(RuntimeError, match="append-only"):
+        events.delete()
+    assert events.get().kind == "need_opened"
+    assert events.scrub_data({}) == 1
+    assert events.get().data == {}

@@ -244,7 +244,7 @@ def erasures_carry_out(now: datetime) -> int:
                 user.save()
                 user.api_tokens.all().delete()
             for ev in JournalEvent.objects.filter(customer_id=pk).only("pk", "data"):
-                JournalEvent.objects.filter(pk=ev.pk).update(data=_scrub(ev.data))
+                JournalEvent.objects.filter(pk=ev.pk).scrub_data(_scrub(ev.data))
             Need.objects.filter(customer_id=pk).update(summary=ERASED, goal="")
             Delivery.objects.filter(customer_id=pk).update(requested_place={}, promised_place={})
             StandingInstruction.objects.filter(customer_id=pk).update(params={}, active=False)

@@ -1,5 +1,7 @@
 """Needs, their owners, handoffs, remedies and the journal (DESIGN.md §2)."""
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -240,6 +242,18 @@ INTERNAL_KINDS = frozenset({EventKind.INTERNAL_NOTE})
 class JournalEventQuerySet(models.QuerySet["JournalEvent"]):
     def visible_to_customer(self) -> "JournalEventQuerySet":
         return self.filter(visible_to_customer=True).exclude(kind__in=INTERNAL_KINDS)
+
+    # The journal is append-only: bulk changes are refused like a second save().
+    # (Deleting a business, customer or need still cascades to its events.)
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("The journal is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("The journal is append-only.")
+
+    def scrub_data(self, data: dict[str, Any]) -> int:
+        """The one change the journal allows: erasing personal data (customers.privacy)."""
+        return super().update(data=data)
 
 
 class JournalEvent(models.Model):
