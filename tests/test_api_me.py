@@ -90,6 +90,9 @@ def test_it_changes_nothing_for_an_empty_patch(world: Any, api: Any) -> None:
         ({"name": "x" * 201}, "name"),
         ({"name": 3}, "name"),
         ({"email": "nope"}, "email"),
+        ({"email": None}, "email"),  # the magic link goes there: no removing it
+        ({"email": ""}, "email"),
+        ({"email": "   "}, "email"),
         ({"phone": "ring ring"}, "phone"),
         ({"language": "fr"}, "language"),
         ({"business": "y"}, "business"),

@@ -355,7 +355,8 @@ def test_it_shows_and_corrects_my_details(world: Any, login: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("phone", "call me maybe"), ("email", "b@example.com"), ("name", "")]
+    ("field", "value"),
+    [("phone", "call me maybe"), ("email", "b@example.com"), ("email", ""), ("name", "")],
 )
 def test_it_refuses_bad_details_and_changes_nothing(
     world: Any, login: Any, field: str, value: str

@@ -96,6 +96,12 @@ def customer_update(
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(_("Unknown field."), field=sorted(unknown)[0])
+    if actor_customer is not None and "email" in changes and not (changes["email"] or "").strip():
+        # The magic link goes to this address: removing it would lock them out.
+        raise Invalid(
+            _("Your e-mail address is how you log in; change it rather than remove it."),
+            field="email",
+        )
     fields = _clean(**changes)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if "email" in fields and fields["email"] != customer.email:
