@@ -2,6 +2,7 @@
 
 import asyncio
 import inspect
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -36,7 +37,9 @@ def _get(path: str, headers: dict[str, str] | None = None) -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             return await c.get(path, headers=headers or {})
 
-    return asyncio.run(go())
+    # A thread of its own: Playwright's sync API may keep a loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result(timeout=30)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,6 +8,6 @@ class LiveConfig(AppConfig):
     def ready(self) -> None:
         from klantstuur.needs import reactions
 
-        from .channels import react
+        from .channels import react, react_many
 
-        reactions.register("live", react)
+        reactions.register("live", react, many=react_many)

@@ -98,20 +98,40 @@ def backend() -> str:
     return "postgres" if connection.vendor == "postgresql" else "memory"
 
 
+def _envelope(channels: list[str], message: dict[str, Any], body: str) -> str:
+    envelope = json.dumps({"c": channels, "m": body}, separators=(",", ":"))
+    if len(envelope) > MAX_PAYLOAD:
+        slim = json.dumps({k: message.get(k) for k in ("kind", "code", "order_id")})
+        envelope = json.dumps({"c": channels, "m": slim}, separators=(",", ":"))
+    return envelope
+
+
 def publish(channels: list[str], message: dict[str, Any]) -> None:
     """Send one message to every screen on any of ``channels`` (in every process)."""
-    if not channels:
+    publish_many([(channels, message)])
+
+
+def publish_many(items: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Several messages, in order; on PostgreSQL one statement for them all."""
+    items = [(channels, message) for channels, message in items if channels]
+    if not items:
         return
-    body = json.dumps(message, separators=(",", ":"), default=str)
+    bodies = [json.dumps(message, separators=(",", ":"), default=str) for _c, message in items]
     if backend() == "postgres":
-        envelope = json.dumps({"c": channels, "m": body}, separators=(",", ":"))
-        if len(envelope) > MAX_PAYLOAD:
-            slim = json.dumps({k: message.get(k) for k in ("kind", "code", "order_id")})
-            envelope = json.dumps({"c": channels, "m": slim}, separators=(",", ":"))
+        envelopes = [_envelope(c, m, b) for (c, m), b in zip(items, bodies, strict=True)]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [PG_CHANNEL, envelope])
+            if len(envelopes) == 1:
+                cursor.execute("SELECT pg_notify(%s, %s)", [PG_CHANNEL, envelopes[0]])
+            else:
+                # WITH ORDINALITY keeps the order the events were committed in.
+                cursor.execute(
+                    "SELECT pg_notify(%s, e) FROM unnest(%s::text[]) WITH ORDINALITY AS t(e, n)"
+                    " ORDER BY n",
+                    [PG_CHANNEL, envelopes],
+                )
         return
-    hub.deliver(channels, body)
+    for (channels, _message), body in zip(items, bodies, strict=True):
+        hub.deliver(channels, body)
 
 
 # --- PostgreSQL: one listener thread per process -------------------------------------

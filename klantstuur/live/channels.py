@@ -7,6 +7,7 @@ need). A message is small: the screen refetches its own fragment, rendered
 for its own viewer and language.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from klantstuur.needs.models import EventKind, JournalEvent
@@ -30,16 +31,27 @@ FLOOR_KINDS = frozenset(
 )
 
 
-def route(event: JournalEvent) -> tuple[list[str], dict[str, Any]]:
+def _needs_party_lookup(event: JournalEvent) -> bool:
+    data = event.data or {}
+    return "party_id" not in data and bool(data.get("order_id")) and event.kind in FLOOR_KINDS
+
+
+def route(
+    event: JournalEvent, parties: dict[int, int | None] | None = None
+) -> tuple[list[str], dict[str, Any]]:
+    """``parties``: order id → party id, looked up already for a batch."""
     data = event.data or {}
     order_id = data.get("order_id")
-    party_id = data.get("party_id", "?")
-    if party_id == "?":
-        party_id = None
-        if order_id and event.kind in FLOOR_KINDS:
+    party_id = data.get("party_id")
+    if order_id and _needs_party_lookup(event):
+        if parties is not None:
+            party_id = parties.get(int(order_id))
+        else:
             from klantstuur.orders.models import Order
 
-            party_id = Order.objects.filter(pk=order_id).values_list("party_id", flat=True).first()
+            party_id = (
+                Order.objects.filter(pk=int(order_id)).values_list("party_id", flat=True).first()
+            )
     channels: list[str] = []
     if event.need_id:
         channels.append(f"need:{event.need_id}")
@@ -72,3 +84,16 @@ def react(event: JournalEvent) -> None:
 
     channels, message = route(event)
     publish(channels, message)
+
+
+def react_many(events: Sequence[JournalEvent]) -> None:
+    """The same for a batch (carrier ingest): one party lookup and one publish for all."""
+    from klantstuur.orders.models import Order
+
+    from .broker import publish_many
+
+    order_ids = {(e.data or {})["order_id"] for e in events if _needs_party_lookup(e)}
+    parties: dict[int, int | None] = {}
+    if order_ids:
+        parties = dict(Order.objects.filter(pk__in=order_ids).values_list("pk", "party_id"))
+    publish_many([route(e, parties) for e in events])
