@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from klantstuur.businesses.models import StaffMember
+from klantstuur.core.queries import one
 
 from . import reactions
 from .models import EventKind, JournalEvent
@@ -70,10 +71,10 @@ def _staff_emails(ids: list[int]) -> list[str]:
 
 @task()
 def send_event_notifications(event_id: int) -> int:
-    event = (
-        JournalEvent.objects.select_related("need__owner__user", "customer", "actor_staff")
-        .filter(pk=event_id)
-        .first()
+    event = one(
+        JournalEvent.objects.select_related("need__owner__user", "customer", "actor_staff").filter(
+            pk=event_id
+        )
     )
     if event is None or event.kind not in NOTIFIED or event.need is None:
         return 0

@@ -19,6 +19,8 @@ from contextvars import ContextVar
 
 from django_tasks import task
 
+from klantstuur.core.queries import one
+
 from .models import JournalEvent
 
 logger = logging.getLogger("klantstuur.reactions")
@@ -104,7 +106,7 @@ def dispatch_many(events: Sequence[JournalEvent]) -> None:
 
 @task()
 def run_deferred_reactions(event_id: int) -> None:
-    event = JournalEvent.objects.select_related("need", "customer").filter(pk=event_id).first()
+    event = one(JournalEvent.objects.select_related("need", "customer").filter(pk=event_id))
     if event is not None:
         _run(_deferred, event)
 
