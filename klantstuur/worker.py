@@ -26,34 +26,32 @@ def run_sweeps() -> dict[str, int]:
     return sweeps.run_all()
 
 
+TASKS_PER_ROUND = 500
+
+
 def run_forever(
     *, interval: float = 1.0, stop: threading.Event | None = None, parent_pid: int | None = None
 ) -> None:
     """Run until SIGINT/SIGTERM, or until ``parent_pid`` is gone (the demo's worker)."""
     stop = stop or threading.Event()
+    worker_id = get_random_string(32)
+    current: list[Worker] = []
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         logger.info("worker stopping")
         stop.set()
+        for tasks in current:  # ends the round after the task at hand
+            tasks.running = False
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
 
-    tasks = Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=get_random_string(32),
-        excluded_queue_names=[],
-    )
     sweep_every = settings.KLANTSTUUR["SWEEP_SECONDS"]
     next_sweep = 0.0
     logger.info("worker started")
     while not stop.is_set():
+        busy = False
         if parent_pid is not None and os.getppid() != parent_pid:
             logger.info("parent process gone; worker stopping")
             break
@@ -63,10 +61,26 @@ def run_forever(
                 if any(done.values()):
                     logger.info("sweep: %s", done)
                 next_sweep = time.monotonic() + sweep_every
-            tasks.running = True
-            tasks.run()  # runs every ready task, then returns
+            if stop.is_set():
+                break
+            # A bounded round, so sweeps and stopping come round during a long backlog.
+            tasks = Worker(
+                queue_names=["*"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=TASKS_PER_ROUND,
+                worker_id=worker_id,
+                excluded_queue_names=[],
+            )
+            current[:] = [tasks]
+            started = time.monotonic()
+            tasks.run()  # ready tasks until none is left or the round is full
+            busy = time.monotonic() - started > interval
         except Exception:  # keep the worker alive; the failure is logged and retried
             logger.exception("worker iteration failed")
         finally:
             close_old_connections()
-        stop.wait(interval)
+        if not busy:  # a backlog goes on at once; an idle queue is polled every interval
+            stop.wait(interval)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed
-from klantstuur.core.queries import one
+from klantstuur.core.queries import one_raw
 from klantstuur.customers.models import Customer
 
 from .journal import record_event
@@ -83,6 +83,15 @@ def _withdraw_open_offers(need: Need, now: datetime) -> None:
 # --- opening and assignment -------------------------------------------------
 
 
+_CONTINUING_OWNER = (
+    f'SELECT s.* FROM "{StaffMember._meta.db_table}" s'  # noqa: S608
+    ' WHERE s."id" = ('
+    f'  SELECT n."owner_id" FROM "{Need._meta.db_table}" n WHERE n."customer_id" = %s'
+    '  ORDER BY n."created_at" DESC, n."id" DESC LIMIT 1)'
+    f' AND s."on_duty" AND s."role" IN ({", ".join(["%s"] * len(FRONTLINE_ROLES))})'
+)
+
+
 def pick_owner(*, customer: Customer) -> StaffMember:
     """Continuity first, then the least-loaded colleague on duty.
 
@@ -91,15 +100,9 @@ def pick_owner(*, customer: Customer) -> StaffMember:
     With nobody on duty the need still gets an owner: the least-loaded frontline
     colleague, who sees it when they start.
     """
-    # One small query: the previous owner, only when they can keep the customer.
-    previous_owner = (
-        Need.objects.filter(customer=customer).order_by("-created_at", "-id").values("owner")[:1]
-    )
-    continuing = one(
-        StaffMember.objects.filter(
-            pk=Subquery(previous_owner), on_duty=True, role__in=FRONTLINE_ROLES
-        )
-    )
+    # One small query, written once: the previous owner, only when they can keep the
+    # customer (core.queries.one_raw; every new need asks it).
+    continuing = one_raw(StaffMember, _CONTINUING_OWNER, [customer.pk, *FRONTLINE_ROLES])
     if continuing is not None:
         return continuing
     # A correlated count per colleague reads only the index of their active needs;
