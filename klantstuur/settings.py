@@ -116,7 +116,7 @@ if os.environ.get("DATABASE_URL"):
         {
             "pool": {
                 "min_size": 1,
-                "max_size": int(os.environ.get("KLANTSTUUR_DB_POOL_SIZE", "12")),
+                "max_size": int(os.environ.get("KLANTSTUUR_DB_POOL_SIZE", "8")),
                 "timeout": 10,
             },
             "server_side_binding": True,
