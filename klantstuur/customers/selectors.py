@@ -2,13 +2,14 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
-from klantstuur.core.queries import one_raw
+from klantstuur.core.queries import columns, one_raw
 
 from .models import Customer
 
 # Every need opened through the API looks the customer up (see core.queries.one_raw).
 _CUSTOMER_OF_BUSINESS = (
-    f'SELECT * FROM "{Customer._meta.db_table}" WHERE "id" = %s AND "business_id" = %s'  # noqa: S608
+    f"SELECT {columns(Customer)} FROM "  # noqa: S608
+    f'"{Customer._meta.db_table}" WHERE "id" = %s AND "business_id" = %s'
 )
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed
-from klantstuur.core.queries import one_raw
+from klantstuur.core.queries import columns, one_raw
 from klantstuur.customers.models import Customer
 
 from .journal import record_event
@@ -84,7 +84,8 @@ def _withdraw_open_offers(need: Need, now: datetime) -> None:
 
 
 _CONTINUING_OWNER = (
-    f'SELECT s.* FROM "{StaffMember._meta.db_table}" s'  # noqa: S608
+    f"SELECT {columns(StaffMember, 's')} FROM "  # noqa: S608
+    f'"{StaffMember._meta.db_table}" s'
     ' WHERE s."id" = ('
     f'  SELECT n."owner_id" FROM "{Need._meta.db_table}" n WHERE n."customer_id" = %s'
     '  ORDER BY n."created_at" DESC, n."id" DESC LIMIT 1)'
