@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from klantstuur.core.queries import one
 from klantstuur.needs.models import EventKind, JournalEvent, Need, NeedStatus
 
 from . import experience
@@ -359,10 +360,10 @@ def _apply(
 def project_need(need_id: int, *, now: datetime | None = None) -> NeedFacts | None:
     """Recompute one need's facts and move the difference into the roll-ups."""
     with transaction.atomic():
-        need = Need.objects.select_related("owner", "business").filter(pk=need_id).first()
+        need = one(Need.objects.select_related("owner", "business").filter(pk=need_id))
         if need is None:
             return None
-        old = NeedFacts.objects.select_for_update().filter(need_id=need_id).first()
+        old = one(NeedFacts.objects.select_for_update().filter(need_id=need_id))
         new = compute_facts(need, now=now)
         new.save(force_insert=old is None)
         _apply(DailyRollup, _delta(_daily(old) if old else {}, _daily(new)))
