@@ -10,7 +10,7 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
 from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
-from klantstuur.needs.models import EventKind, JournalEvent
+from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
 
 from .models import Delivery, ReturnRequest
@@ -89,7 +89,6 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
             "delivery__promised_window",
             "delivery__requested_window",
             "delivery__pickup_point",
-            "delivery__problem_need__owner",
         )
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("id")),
@@ -105,6 +104,12 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
         delivery = None
     alert = None
     if delivery is not None and delivery.needs_choice:
+        # Only while there is a choice to make: who follows the problem up. Not joined
+        # into the order's query, where its 27 columns cost every view of the page.
+        if delivery.problem_need_id:
+            delivery.problem_need = one(
+                Need.objects.select_related("owner").filter(pk=delivery.problem_need_id)
+            )
         alert = (
             JournalEvent.objects.filter(
                 customer_id=customer.pk, kind=EventKind.ALERT, data__order_id=order.pk
