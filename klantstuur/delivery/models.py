@@ -178,6 +178,12 @@ class Delivery(models.Model):
             models.Index(fields=["status", "window_start"]),
             models.Index(fields=["status", "window_end"]),
             models.Index(fields=["customer", "status"]),
+            # The console's "waiting for the customer's choice": the few with a problem.
+            models.Index(
+                fields=["business", "order"],
+                condition=~models.Q(problem_reason=""),
+                name="delivery_with_problem",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,7 @@ from klantstuur.customers.models import Customer
 from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
 
+from .models import FINAL_STATUSES as FINAL_DELIVERY_STATUSES
 from .models import Delivery, ReturnRequest
 from .proactive import CHOICES
 
@@ -158,6 +159,55 @@ def orders_with_delivery(*, customer: Customer) -> QuerySet[Order]:
         Order.objects.filter(customer=customer)
         .select_related("need__owner", "delivery__promised_window")
         .order_by("-created_at", "-id")
+    )
+
+
+ORDERS_PAGE = 25
+
+
+def orders_for_staff(
+    *,
+    staff: StaffMember,
+    status: str | None = None,
+    delivery_status: str | None = None,
+    problem: bool = False,
+    query: str = "",
+    before: int | None = None,
+) -> list[Order]:
+    """The business's orders, newest first, one page (``ORDERS_PAGE`` + 1 to tell whether
+    there is an older page): keyset paging by id (``before``), no count, so the first and
+    the hundredth page cost the same at a million orders.
+
+    ``query``: an order number, or part of the customer's name or e-mail address.
+    ``problem``: deliveries waiting for the customer's choice (a failed attempt, an
+    exception) that is not final yet.
+    """
+    qs = Order.objects.filter(business_id=staff.business_id)
+    if status:
+        qs = qs.filter(status=status)
+    if delivery_status:
+        qs = qs.filter(delivery__status=delivery_status)
+    if problem:
+        # From the few deliveries with a problem (a partial index), not through every order.
+        waiting = (
+            Delivery.objects.filter(business_id=staff.business_id)
+            .filter(~Q(problem_reason=""))
+            .exclude(status__in=FINAL_DELIVERY_STATUSES)
+        )
+        qs = qs.filter(pk__in=waiting.values("order_id"))
+    query = query.strip()
+    if query:
+        number = query.lstrip("#")
+        if number.isascii() and number.isdecimal() and len(number) <= 18:
+            qs = qs.filter(pk=int(number))
+        else:
+            qs = qs.filter(Q(customer__name__icontains=query) | Q(customer__email__icontains=query))
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    return list(
+        qs.select_related("customer", "need__owner", "delivery__promised_window").order_by("-id")[
+            : ORDERS_PAGE + 1
+        ]
     )
 
 

@@ -4,6 +4,7 @@ from . import views
 
 app_name = "console_delivery"
 urlpatterns = [
+    path("orders/", views.orders, name="orders"),
     path("orders/<int:order_id>/", views.order, name="order"),
     path("orders/<int:order_id>/scan", views.scan, name="scan"),
     path(

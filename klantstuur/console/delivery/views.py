@@ -21,6 +21,40 @@ from klantstuur.delivery import services as delivery_services
 from klantstuur.orders import stock
 from klantstuur.orders.checkpoints import SHOP_SCAN_CODES, label
 
+from .forms import OrderFilterForm
+
+
+@staff_page
+def orders(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    """Every order of my business, newest first: find one by number or customer, or see
+    which deliveries wait for the customer's choice."""
+    form = OrderFilterForm(request.GET or None)
+    found: list[Any] = []
+    valid = not form.is_bound or form.is_valid()
+    if valid:
+        data = form.cleaned_data if form.is_bound else {}
+        delivery = data.get("delivery") or ""
+        found = selectors.orders_for_staff(
+            staff=me,
+            status=data.get("status") or None,
+            delivery_status=None if delivery in ("", "problem") else delivery,
+            problem=delivery == "problem",
+            query=data.get("q") or "",
+            before=data.get("before"),
+        )
+    older = None
+    if len(found) > selectors.ORDERS_PAGE:
+        found = found[: selectors.ORDERS_PAGE]
+        query = request.GET.copy()
+        query["before"] = str(found[-1].pk)
+        older = query.urlencode()
+    return render(
+        request,
+        "delivery/console_orders.html",
+        {"me": me, "nav": "orders", "form": form, "orders": found, "older": older},
+        status=200 if valid else 422,
+    )
+
 
 def _context(me: StaffMember, order_id: int) -> dict[str, Any]:
     try:
