@@ -74,15 +74,12 @@ def _token_lookup() -> tuple[str, list[tuple[type[models.Model], list[str]]]]:
             (Customer, "c"),
             (Business, "b"),
         ]
-        columns = []
-        layout = []
-        for model, alias in parts:
-            fields = model._meta.concrete_fields
-            columns += [f'{alias}."{f.column}"' for f in fields]
-            layout.append((model, [f.attname for f in fields]))
+        from klantstuur.core.queries import columns
+
+        layout = [(model, [f.attname for f in model._meta.concrete_fields]) for model, _ in parts]
         # Only identifiers from the models' metadata are interpolated; the key is a parameter.
         sql = (
-            f"SELECT {', '.join(columns)}"  # noqa: S608
+            f"SELECT {', '.join(columns(model, alias) for model, alias in parts)}"  # noqa: S608
             f' FROM "{ApiToken._meta.db_table}" t'
             f' JOIN "{User._meta.db_table}" u ON u."id" = t."user_id"'
             f' LEFT JOIN "{StaffMember._meta.db_table}" s ON s."user_id" = u."id"'

@@ -6,8 +6,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator
 
-# The largest id a database key can hold; bigger numbers are bad input, not a 500.
-MAX_ID = 2**63 - 1
+from klantstuur.core.queries import MAX_ID
 
 
 class In(Schema):

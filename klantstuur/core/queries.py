@@ -7,6 +7,9 @@ from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
 
+# The largest id a database key can hold; bigger numbers are bad input, not a 500.
+MAX_ID = 2**63 - 1
+
 
 def one(queryset: "QuerySet[M]") -> M | None:
     """The row of a lookup on a unique key (a primary key, with its owner), or None.

@@ -2,7 +2,7 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
-from klantstuur.core.queries import columns, one_raw
+from klantstuur.core.queries import MAX_ID, columns, one_raw
 
 from .models import Customer
 
@@ -15,10 +15,9 @@ _CUSTOMER_OF_BUSINESS = (
 
 def customer_for_staff(*, staff: StaffMember, customer_id: int) -> Customer:
     # An id past any key cannot be bound as a database integer: nobody has it.
-    in_range = 0 < customer_id < 2**63
     customer = (
         one_raw(Customer, _CUSTOMER_OF_BUSINESS, [customer_id, staff.business_id])
-        if in_range
+        if 0 < customer_id <= MAX_ID
         else None
     )
     if customer is None:

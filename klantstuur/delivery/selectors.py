@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
-from klantstuur.core.queries import one
+from klantstuur.core.queries import MAX_ID, one
 from klantstuur.customers.models import Customer
 from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
@@ -198,7 +198,7 @@ def orders_for_staff(
     query = query.strip()
     if query:
         number = query.lstrip("#")
-        if number.isascii() and number.isdecimal() and len(number) <= 18:
+        if number.isascii() and number.isdecimal() and int(number) <= MAX_ID:
             qs = qs.filter(pk=int(number))
         else:
             qs = qs.filter(Q(customer__name__icontains=query) | Q(customer__email__icontains=query))

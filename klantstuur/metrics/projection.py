@@ -365,10 +365,9 @@ def _upsert(
     if model not in _UPSERTS:
         if model is DailyRollup:
             key = ["business_id", "day", "owner_id"]
-            head = [*key, "team"]
         else:
             key = ["business_id", "grain", "day", "owner_id", "hour_of_week"]
-            head = [*key, "team"]
+        head = [*key, "team"]
         counters = [
             str(f.column)
             for f in model._meta.concrete_fields

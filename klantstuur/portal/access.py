@@ -11,12 +11,13 @@ from django.urls import reverse
 
 from klantstuur.accounts.models import User
 from klantstuur.console.pages import business_time
+from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
 
 
 def _customer_with_business(user: Any) -> Customer | None:
     """The login's customer record and its business in one query (every portal page)."""
-    customer = Customer.objects.select_related("business").filter(user_id=user.pk).first()
+    customer = one(Customer.objects.select_related("business").filter(user_id=user.pk))
     # Later customer_of(request.user) calls reuse it instead of asking again.
     User.customer.related.set_cached_value(user, customer)
     return customer

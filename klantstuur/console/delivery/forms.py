@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klantstuur.core.queries import MAX_ID
 from klantstuur.delivery.models import DeliveryStatus
 from klantstuur.orders.models import OrderStatus
 
@@ -23,4 +24,4 @@ class OrderFilterForm(forms.Form):
             *DeliveryStatus.choices,
         ],
     )
-    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    before = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
