@@ -974,10 +974,9 @@ def _move_deliveries(deliveries: dict[int, Delivery], items: list[_Item], now: d
             if effect is None or status in FINAL_STATUSES or (last is not None and last > item.at):
                 continue
             status, last, moved = effect, item.at, True
-            if effect in BROKEN_STATUSES:
-                problem = item.code
-            elif effect in (DeliveryStatus.DELIVERED, DeliveryStatus.AVAILABLE_FOR_PICKUP):
-                problem = ""
+            reason = _problem_reason(effect, item.code)
+            if reason is not None:
+                problem = reason
         if moved:
             assert last is not None
             rows.append((d.pk, str(status), last, problem))
@@ -1098,15 +1097,24 @@ def _record(
     return Recorded(event)
 
 
+def _problem_reason(effect: str, code: str) -> str | None:
+    """What a carrier event does to the delivery's open problem: a broken promise names
+    it, a delivery or a pickup point clears it; anything else leaves it (None)."""
+    if effect in BROKEN_STATUSES:
+        return code
+    if effect in (DeliveryStatus.DELIVERED, DeliveryStatus.AVAILABLE_FOR_PICKUP):
+        return ""
+    return None
+
+
 def _move_delivery(order: Order, code: str, at: datetime, now: datetime) -> None:
     """One conditional UPDATE: the delivery moves unless final or the event is older."""
     effect = CARRIER_STATUS_EFFECT.get(code)
     if effect is not None:
         changes: dict[str, Any] = {"status": effect, "last_carrier_at": at, "updated_at": now}
-        if effect in BROKEN_STATUSES:
-            changes["problem_reason"] = code
-        elif effect in (DeliveryStatus.DELIVERED, DeliveryStatus.AVAILABLE_FOR_PICKUP):
-            changes["problem_reason"] = ""
+        reason = _problem_reason(effect, code)
+        if reason is not None:
+            changes["problem_reason"] = reason
         Delivery.objects.filter(order_id=order.pk).exclude(status__in=FINAL_STATUSES).filter(
             Q(last_carrier_at__isnull=True) | Q(last_carrier_at__lte=at)
         ).update(**changes)
