@@ -158,6 +158,50 @@ class Server:
                 self.proc.wait()
 
 
+def db_counts(business_id: int, after_id: int) -> tuple[int, int]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM needs_need WHERE business_id = %s AND id > %s",
+            [business_id, after_id],
+        )
+        needs = cur.fetchone()[0]
+        cur.execute(
+            "SELECT count(*) FROM needs_journalevent WHERE kind = 'need_opened' AND need_id > %s"
+            " AND business_id = %s",
+            [after_id, business_id],
+        )
+        events = cur.fetchone()[0]
+    return needs, events
+
+
+def creation_target(token_name: str) -> tuple[int, list[int], Any, str]:
+    """Where the creation benchmarks post: the business with the most needs, 2,000 of its
+    customers, its second agent and a new token for them: (business, customers, staff, key)."""
+    from django.db import connection
+
+    from klantstuur.accounts.services import token_create
+    from klantstuur.businesses.models import StaffMember
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT business_id FROM needs_need GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+        business_id = cur.fetchone()[0]
+        cur.execute(
+            "SELECT id FROM customers_customer WHERE business_id = %s ORDER BY id LIMIT 2000",
+            [business_id],
+        )
+        customers = [r[0] for r in cur.fetchall()]
+    staff = (
+        StaffMember.objects.select_related("user")
+        .filter(business_id=business_id, role="agent")
+        .order_by("id")[1]
+    )
+    _, token = token_create(user=staff.user, name=token_name)
+    connection.close()
+    return business_id, customers, staff, token
+
+
 @dataclass
 class Timing:
     name: str

@@ -29,7 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     RESULTS,
     Server,
+    creation_target,
     database_url,
+    db_counts,
     django_setup,
     environment,
     run_http,
@@ -37,24 +39,6 @@ from _common import (
 )
 
 KINDS = ["question", "complaint", "order", "return", "other"]
-
-
-def db_counts(business_id: int, after_id: int) -> tuple[int, int]:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM needs_need WHERE business_id = %s AND id > %s",
-            [business_id, after_id],
-        )
-        needs = cur.fetchone()[0]
-        cur.execute(
-            "SELECT count(*) FROM needs_journalevent WHERE kind = 'need_opened' AND need_id > %s"
-            " AND business_id = %s",
-            [after_id, business_id],
-        )
-        events = cur.fetchone()[0]
-    return needs, events
 
 
 def main() -> None:
@@ -86,9 +70,6 @@ def main() -> None:
 
     from django.db import connection
 
-    from klantstuur.accounts.services import token_create
-    from klantstuur.businesses.models import StaffMember
-
     env = environment()
     env["server_variant"] = {
         "nodelay_fix": args.nodelay_fix,
@@ -99,20 +80,7 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM needs_need")
         total_needs = cur.fetchone()[0]
-        cur.execute("SELECT business_id FROM needs_need GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
-        business_id = cur.fetchone()[0]
-        cur.execute(
-            "SELECT id FROM customers_customer WHERE business_id = %s ORDER BY id LIMIT 2000",
-            [business_id],
-        )
-        customers = [r[0] for r in cur.fetchall()]
-    staff = (
-        StaffMember.objects.select_related("user")
-        .filter(business_id=business_id, role="agent")
-        .order_by("id")[1]
-    )
-    _, token = token_create(user=staff.user, name="bench-create")
-    connection.close()
+    business_id, customers, staff, token = creation_target("bench-create")
     headers = {"Authorization": f"Bearer {token}", "Connection": "keep-alive"}
     rng = random.Random(7)
 

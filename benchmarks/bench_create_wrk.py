@@ -27,7 +27,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HOST, RESULTS, Server, database_url, django_setup, environment
+from _common import (
+    HOST,
+    RESULTS,
+    Server,
+    creation_target,
+    database_url,
+    db_counts,
+    django_setup,
+    environment,
+)
 
 LUA = Path(__file__).resolve().parent / "wrk" / "create_need.lua"
 
@@ -69,27 +78,10 @@ def main() -> None:
     django_setup()
     from django.db import connection
 
-    from klantstuur.accounts.services import token_create
-    from klantstuur.businesses.models import StaffMember
-
     env_info = environment()
-    with connection.cursor() as cur:
-        cur.execute("SELECT business_id FROM needs_need GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
-        business_id = cur.fetchone()[0]
-        cur.execute(
-            "SELECT id FROM customers_customer WHERE business_id = %s ORDER BY id LIMIT 2000",
-            [business_id],
-        )
-        customers = [str(r[0]) for r in cur.fetchall()]
-    staff = (
-        StaffMember.objects.select_related("user")
-        .filter(business_id=business_id, role="agent")
-        .order_by("id")[1]
-    )
-    _, token = token_create(user=staff.user, name="bench-create-wrk")
-    connection.close()
+    business_id, customers, _staff, token = creation_target("bench-create-wrk")
     ids = Path(tempfile.mkstemp(prefix="customers-", suffix=".txt")[1])
-    ids.write_text("\n".join(customers) + "\n")
+    ids.write_text("\n".join(str(c) for c in customers) + "\n")
     wrk_env = dict(os.environ, TOKEN=token, CUSTOMERS=str(ids))
 
     runs = []
@@ -105,18 +97,7 @@ def main() -> None:
             r = wrk(args.port, args.seconds, args.connections, wrk_env)
             load1 = os.getloadavg()[0]
             time.sleep(1)
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT count(*) FROM needs_need WHERE id > %s AND business_id = %s",
-                [before, business_id],
-            )
-            in_db = cur.fetchone()[0]
-            cur.execute(
-                "SELECT count(*) FROM needs_journalevent WHERE kind = 'need_opened'"
-                " AND need_id > %s AND business_id = %s",
-                [before, business_id],
-            )
-            events = cur.fetchone()[0]
+        in_db, events = db_counts(business_id, before)
         connection.close()
         run = {
             "workers": workers,

@@ -38,6 +38,20 @@ def listener() -> Iterator[None]:
     broker.stop_listener()
 
 
+def seated_order(world: World, api: Any, terrace: dict[str, Any]) -> tuple[Any, Any]:  # noqa: F811
+    """A party at table 12 with one pancake ordered: (party, order) as the API returned them."""
+    party = api(world.owner).post("/api/v1/floor/parties", {"table": "12", "seats": 2}).json()
+    order = (
+        api(world.owner)
+        .post(
+            "/api/v1/orders",
+            {"party_id": party["id"], "lines": [{"item": terrace["pancake"].pk, "seat": 1}]},
+        )
+        .json()
+    )
+    return party, order
+
+
 def _subscribe(loop: asyncio.AbstractEventLoop, channels: list[str]) -> Subscriber:
     async def make() -> Subscriber:
         return broker.hub.subscribe(channels)
@@ -158,15 +172,7 @@ def test_a_bump_is_notified_after_commit_through_postgres(
     loop: asyncio.AbstractEventLoop,
     listener: None,
 ) -> None:
-    party = api(world.owner).post("/api/v1/floor/parties", {"table": "12", "seats": 2}).json()
-    order = (
-        api(world.owner)
-        .post(
-            "/api/v1/orders",
-            {"party_id": party["id"], "lines": [{"item": terrace["pancake"].pk, "seat": 1}]},
-        )
-        .json()
-    )
+    party, order = seated_order(world, api, terrace)
     line_id = order["lines"][0]["id"]
     sub = _subscribe(loop, [f"party:{party['id']}"])
     try:

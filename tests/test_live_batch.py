@@ -2,7 +2,6 @@
 event by event, with one party lookup and one publish for the whole batch."""
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,19 +11,17 @@ from klantstuur.live import broker, channels
 from klantstuur.needs.models import EventKind, JournalEvent
 from tests.conftest import World
 from tests.test_floor import terrace  # noqa: F401  (fixture)
-from tests.test_live import _drain, _subscribe, loop  # noqa: F401  (fixture)
+from tests.test_live import (  # noqa: F401  (fixtures)
+    _drain,
+    _subscribe,
+    listener,
+    loop,
+    seated_order,
+)
 
 
 def _events(world: World, api: Any, terrace: dict[str, Any]) -> list[JournalEvent]:  # noqa: F811
-    party = api(world.owner).post("/api/v1/floor/parties", {"table": "12", "seats": 2}).json()
-    order = (
-        api(world.owner)
-        .post(
-            "/api/v1/orders",
-            {"party_id": party["id"], "lines": [{"item": terrace["pancake"].pk, "seat": 1}]},
-        )
-        .json()
-    )
+    _party, order = seated_order(world, api, terrace)
     line_id = order["lines"][0]["id"]
     assert api(world.kitchen).post(f"/api/v1/order-lines/{line_id}/ready").status_code == 200
     events = list(JournalEvent.objects.filter(data__order_id=order["id"]).order_by("id"))
@@ -72,19 +69,12 @@ def test_a_batch_reaches_the_screens_in_order_with_one_lookup(
         broker.hub.unsubscribe(sub)
 
 
-@pytest.fixture
-def listener() -> Iterator[None]:
-    broker.ensure_listener()
-    yield
-    broker.stop_listener()
-
-
 @pytest.mark.postgres_only
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="LISTEN/NOTIFY needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_publish_many_is_one_statement_and_keeps_the_order(
     loop: asyncio.AbstractEventLoop,  # noqa: F811
-    listener: None,
+    listener: None,  # noqa: F811
     django_assert_max_num_queries: Any,
 ) -> None:
     sub = _subscribe(loop, ["station:9"])
