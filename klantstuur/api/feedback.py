@@ -11,11 +11,11 @@ from pydantic import Field, StrictInt
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Invalid, NotFound
+from klantstuur.core.zones import zone
 from klantstuur.customers.models import Customer
 from klantstuur.feedback import services
 from klantstuur.metrics import selectors as metrics
 from klantstuur.metrics.models import NeedFacts
-from klantstuur.metrics.projection import zone
 
 from . import auth
 from .floor import GUEST_OR_TOKEN, guest_party

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from klantstuur.accounts.actors import staff_of
 from klantstuur.businesses.models import Role
-
-from .pages import business_time
+from klantstuur.core.zones import business_time
 
 StaffView = Callable[..., HttpResponse]
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from klantstuur.businesses.models import OWNER_ROLES, StaffMember
 from klantstuur.businesses.selectors import staff_of_business
 from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.feedback.templatetags.feedback import parse_root_cause_id
 from klantstuur.needs import selectors, services
 from klantstuur.needs.models import Handoff, Need, NeedStatus
@@ -32,7 +33,6 @@ from .forms import (
     ResolutionForm,
     StaffLoginForm,
 )
-from .pages import is_htmx, page_of, show_error
 
 login = auth_views.LoginView.as_view(
     template_name="console/login.html", authentication_form=StaffLoginForm

@@ -17,8 +17,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import Business, StaffMember
-from klantstuur.console.pages import zone
 from klantstuur.core.errors import Conflict, DomainError, Invalid, NotFound
+from klantstuur.core.zones import zone
 from klantstuur.customers.models import Customer
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind, Need

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.core.errors import DomainError
+from klantstuur.core.zones import zone
 from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create
 from klantstuur.feedback import services as feedback
@@ -141,7 +142,7 @@ def load(ctx: DemoContext) -> None:
 def _business_history(
     ctx: DemoContext, business: Business, story: dict[str, Any], rng: random.Random, now: datetime
 ) -> None:
-    tz = projection.zone(business.time_zone)
+    tz = zone(business.time_zone)
     manager = ctx.staff[story["manager"]]
     with at(now - timedelta(days=DAYS + 1)):
         causes = {
@@ -434,7 +435,7 @@ def _listening(
 ) -> None:
     """A fortnight of daily samples; the manager read most of them."""
     manager = ctx.staff[story["manager"]]
-    tz = projection.zone(business.time_zone)
+    tz = zone(business.time_zone)
     for day in range(14, 0, -1):
         d = (now - timedelta(days=day)).astimezone(tz).date()
         facts = NeedFacts.objects.filter(business=business, day=d)

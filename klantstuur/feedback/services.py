@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from klantstuur.core.money import euro
 from klantstuur.customers.models import Customer
 from klantstuur.needs import services as needs
 from klantstuur.needs.journal import record_event
@@ -433,7 +434,7 @@ def listening_sample(*, business_id: int, day: Any, now: datetime) -> int:
 def listening_sweep(now: datetime) -> int:
     """Worker: once a business-local day, sample each business."""
     from klantstuur.businesses.models import Business
-    from klantstuur.metrics.projection import zone
+    from klantstuur.core.zones import zone
 
     done = 0
     for business in Business.objects.only("pk", "time_zone"):
@@ -511,7 +512,7 @@ def reward_give(
     if kind == RewardKind.MATERIAL and value > staff.authority_cents:
         raise NotAllowed(
             _("%(v)s is above your authority of %(a)s.")
-            % {"v": needs.euro(value), "a": needs.euro(staff.authority_cents)},
+            % {"v": euro(value, compact=True), "a": euro(staff.authority_cents, compact=True)},
             field="value_cents",
             limit_cents=staff.authority_cents,
         )

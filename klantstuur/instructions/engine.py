@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klantstuur.core.errors import DomainError
+from klantstuur.core.money import euro
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind, Need
-from klantstuur.needs.services import euro, remedy_grant
+from klantstuur.needs.services import remedy_grant
 
 from .models import Action, Condition, InstructionRun, StandingInstruction
 
@@ -192,7 +193,7 @@ def _cancel_and_refund(*, delivery: Any, need: Need, now: datetime) -> str:
             )
     except DomainError as exc:
         return _("order cancelled; the refund of %(amount)s is waiting: %(why)s") % {
-            "amount": euro(amount),
+            "amount": euro(amount, compact=True),
             "why": exc.message,
         }
-    return _("order cancelled and %(amount)s refunded") % {"amount": euro(amount)}
+    return _("order cancelled and %(amount)s refunded") % {"amount": euro(amount, compact=True)}

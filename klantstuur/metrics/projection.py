@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,6 +21,7 @@ from django.db.models import Exists, Model, OuterRef
 from django.utils import timezone
 
 from klantstuur.core.queries import one
+from klantstuur.core.zones import zone
 from klantstuur.needs.models import EventKind, JournalEvent, Need, NeedStatus
 
 from . import experience
@@ -37,13 +38,6 @@ ANSWER_KINDS = frozenset({EventKind.STAFF_MESSAGE, EventKind.RESOLUTION_PROPOSED
 FULFIL_CODES = ("delivered", "available_for_pickup")
 
 Key = tuple[Any, ...]
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
 
 
 def local(at: datetime, tz: ZoneInfo) -> datetime:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed
+from klantstuur.core.money import euro
 from klantstuur.core.queries import columns, one_raw
 from klantstuur.customers.models import Customer
 
@@ -473,8 +474,8 @@ def remedy_grant(
                 "Hand the need off to someone who may grant it: %(names)s."
             )
             % {
-                "amount": euro(amount_cents),
-                "limit": euro(staff.authority_cents),
+                "amount": euro(amount_cents, compact=True),
+                "limit": euro(staff.authority_cents, compact=True),
                 "names": names,
             },
             field="amount_cents",
@@ -502,10 +503,6 @@ def remedy_grant(
     )
     Need.objects.filter(pk=need.pk).update(updated_at=now)
     return remedy
-
-
-def euro(cents: int) -> str:
-    return f"€{cents // 100},{cents % 100:02d}"
 
 
 # --- resolution -----------------------------------------------------------------

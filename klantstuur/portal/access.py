@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from klantstuur.accounts.models import User
-from klantstuur.console.pages import business_time
 from klantstuur.core.queries import one
+from klantstuur.core.zones import business_time
 from klantstuur.customers.models import Customer
 
 

@@ -18,8 +18,8 @@ from sesame.utils import get_user
 
 from klantstuur.accounts.actors import customer_of
 from klantstuur.accounts.services import magic_link
-from klantstuur.console.pages import is_htmx, page_of, show_error
 from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_update
 from klantstuur.needs import selectors, services

@@ -24,8 +24,8 @@ from klantstuur.accounts.actors import staff_of
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.catalog.models import Station
 from klantstuur.console.access import staff_page
-from klantstuur.console.pages import is_htmx
 from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.core.pages import is_htmx
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
 from klantstuur.floor.models import Party, PartyStatus, Section, Table

@@ -23,8 +23,9 @@ from django.views.decorators.http import require_POST
 
 from klantstuur.businesses.models import FRONTLINE_ROLES, OWNER_ROLES, Role, StaffMember
 from klantstuur.console.access import staff_page
-from klantstuur.console.pages import page_of, show_error
 from klantstuur.core.errors import DomainError, Invalid, NotFound
+from klantstuur.core.pages import page_of, show_error
+from klantstuur.core.zones import zone
 from klantstuur.customers.models import Customer
 from klantstuur.feedback import services
 from klantstuur.feedback.models import (
@@ -38,7 +39,6 @@ from klantstuur.feedback.models import (
 from klantstuur.metrics import experience
 from klantstuur.metrics import selectors as metrics
 from klantstuur.metrics.models import DailyRollup, NeedFacts, PromiseOutcome
-from klantstuur.metrics.projection import zone
 from klantstuur.needs.models import Need
 from klantstuur.needs.selectors import timeline
 

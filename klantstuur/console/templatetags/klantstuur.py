@@ -6,6 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from klantstuur.core import money
 from klantstuur.needs.models import RemedyKind
 
 register = template.Library()
@@ -13,14 +14,7 @@ register = template.Library()
 
 @register.filter
 def euro(cents: int | None) -> str:
-    """1250 -> "€ 12,50" (always the Dutch notation: money is in euros)."""
-    if cents is None:
-        return ""
-    cents = int(cents)
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    whole = f"{cents // 100:,}".replace(",", ".")
-    return f"{sign}€ {whole},{cents % 100:02d}"
+    return money.euro(cents)
 
 
 @register.filter

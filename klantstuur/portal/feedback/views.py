@@ -10,8 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from klantstuur.console.pages import business_time, is_htmx
 from klantstuur.core.errors import DomainError
+from klantstuur.core.pages import is_htmx
+from klantstuur.core.zones import business_time
 from klantstuur.customers.models import Customer
 from klantstuur.feedback import services
 from klantstuur.feedback.models import Survey, Touchpoint

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from klantstuur.console.pages import business_time, is_htmx
 from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.core.pages import is_htmx
+from klantstuur.core.zones import business_time
 from klantstuur.floor import selectors, services
 from klantstuur.floor.models import Party, PartyStatus
 from klantstuur.live.streams import sse

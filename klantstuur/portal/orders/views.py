@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from klantstuur.console.pages import is_htmx, page_of, show_error
 from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.customers import privacy
 from klantstuur.customers.models import Customer
 from klantstuur.delivery import returns as return_services

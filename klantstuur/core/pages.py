@@ -4,35 +4,17 @@ Nothing here decides anything: services decide, these only translate their
 answers into pages.
 """
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from klantstuur.core.errors import DomainError
 
 PAGE_SIZE = 25
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
-
-
-@contextmanager
-def business_time(name: str) -> Iterator[None]:
-    """Show every date rendered inside in the business's time zone."""
-    with timezone.override(zone(name)):
-        yield
 
 
 def is_htmx(request: HttpRequest) -> bool:
