@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "klantstuur.instructions",
     "klantstuur.feedback",
     "klantstuur.metrics",
+    "klantstuur.privacy",
     "klantstuur.live",
     "klantstuur.api",
     "klantstuur.console",

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from klantstuur.customers.models import Customer
-from klantstuur.customers.privacy import erasures_carry_out
 from klantstuur.needs.models import Need
 from klantstuur.orders.models import Order
+from klantstuur.privacy.services import erasures_carry_out
 from tests.conftest import World
 from tests.helpers import assert_error
 from tests.test_delivery import API, _order, shop  # noqa: F401

@@ -14,7 +14,6 @@ from standardwebhooks.webhooks import Webhook
 
 from klantstuur.businesses.models import Business, Role, StaffMember
 from klantstuur.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
-from klantstuur.customers import privacy
 from klantstuur.customers.models import Customer
 from klantstuur.delivery import returns as return_services
 from klantstuur.delivery import selectors
@@ -25,6 +24,7 @@ from klantstuur.instructions.engine import describe
 from klantstuur.orders import stock
 from klantstuur.orders.checkpoints import label
 from klantstuur.orders.selectors import order_for_customer
+from klantstuur.privacy import services as privacy
 
 from . import auth
 from .pagination import PageParams, page

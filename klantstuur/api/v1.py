@@ -15,6 +15,7 @@ from klantstuur.core.errors import DomainError, Invalid
 from klantstuur.customers import services as customer_services
 from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.needs import selectors, services
+from klantstuur.privacy import services as privacy
 
 from . import auth, schemas
 from .delivery import router as delivery_router
@@ -285,7 +286,7 @@ def me_update(request: HttpRequest, payload: schemas.CustomerPatch) -> Any:
     changes = payload.dict(exclude_unset=True)
     if changes.get("name", "") is None:
         raise Invalid(_("A name cannot be empty."), field="name")
-    updated = customer_services.customer_update(customer=who, actor_customer=who, **changes)
+    updated = privacy.customer_update(customer=who, actor_customer=who, **changes)
     return _me_out(updated)
 
 

@@ -7,11 +7,9 @@ class DeliveryConfig(AppConfig):
 
     def ready(self) -> None:
         from klantstuur.core import sweeps
-        from klantstuur.customers import privacy
         from klantstuur.needs import reactions
 
         from . import proactive
 
         reactions.register("delivery_problems", proactive.react, deferred=True)
         sweeps.register("delivery_promises", proactive.promises_check)
-        sweeps.register("customer_erasures", privacy.erasures_carry_out)

@@ -21,9 +21,9 @@ from klantstuur.accounts.services import magic_link
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.customers.models import Customer
-from klantstuur.customers.services import customer_update
 from klantstuur.needs import selectors, services
 from klantstuur.needs.models import Need
+from klantstuur.privacy.services import customer_update
 
 from .access import customer_page
 from .forms import CancelForm, LinkRequestForm, MessageForm, NeedForm, ProfileForm, ReopenForm

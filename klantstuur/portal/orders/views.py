@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx, page_of, show_error
-from klantstuur.customers import privacy
 from klantstuur.customers.models import Customer
 from klantstuur.delivery import returns as return_services
 from klantstuur.delivery import selectors
@@ -22,6 +21,7 @@ from klantstuur.instructions import services as instruction_services
 from klantstuur.instructions.engine import describe
 from klantstuur.orders.checkpoints import label
 from klantstuur.portal.access import customer_page
+from klantstuur.privacy import services as privacy
 
 from .forms import FIELD_MAP, ChangeForm, InstructionForm, PreferencesForm, ReturnForm
 

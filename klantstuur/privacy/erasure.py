@@ -1,0 +1,127 @@
+"""The customer's right to be forgotten (R11).
+
+Erasure is carried out by a sweep once nothing is open any more (active
+needs, orders not yet fulfilled or cancelled, returns under way). Orders stay
+as anonymised records (amounts and lines: the bookkeeping obligation); every
+personal detail — name, e-mail, phone, addresses, neighbours' names, message
+texts, instruction parameters — is removed. The journal is append-only except
+for this one legal step, which blanks personal fields in place.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klantstuur.core.errors import Conflict
+from klantstuur.customers.models import Customer
+from klantstuur.delivery.models import Delivery, ReturnRequest, ReturnStatus
+from klantstuur.instructions.models import StandingInstruction
+from klantstuur.needs.journal import record_event
+from klantstuur.needs.models import ACTIVE_STATUSES, EventKind, JournalEvent, Need
+from klantstuur.orders.models import Order, OrderStatus
+
+ERASED = "[erased]"
+PERSONAL_KEYS = {
+    "body",
+    "before",
+    "after",
+    "reason",
+    "note",
+    "goal",
+    "summary",
+    "requested",
+    "promised",
+    "promise",
+    "place",
+    "house_number",
+    "name",
+    "street",
+    "city",
+}
+
+
+def open_obligations(customer: Customer) -> list[str]:
+    reasons = []
+    if Need.objects.filter(customer=customer, status__in=ACTIVE_STATUSES).exists():
+        reasons.append("open_needs")
+    if Order.objects.filter(customer=customer, status=OrderStatus.PLACED).exists():
+        reasons.append("open_orders")
+    if ReturnRequest.objects.filter(customer=customer, status=ReturnStatus.REQUESTED).exists():
+        reasons.append("returns_under_way")
+    return reasons
+
+
+@transaction.atomic
+def erasure_request(*, customer: Customer, now: datetime | None = None) -> Customer:
+    now = now or timezone.now()
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.erased_at:
+        raise Conflict(_("Your data has already been erased."))
+    if customer.erasure_requested_at is None:
+        Customer.objects.filter(pk=customer.pk).update(erasure_requested_at=now)
+        record_event(
+            need=None,
+            customer=customer,
+            kind=EventKind.ERASURE_REQUESTED,
+            actor_customer=customer,
+            data={"waiting_for": open_obligations(customer)},
+            at=now,
+        )
+        customer.refresh_from_db()
+    return customer
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (ERASED if k in PERSONAL_KEYS and v else _scrub(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def erasures_carry_out(now: datetime) -> int:
+    """Worker sweep: erase those who asked, once nothing is open any more."""
+    done = 0
+    due = Customer.objects.filter(
+        erasure_requested_at__isnull=False, erased_at__isnull=True
+    ).values_list("pk", flat=True)[:100]
+    for pk in list(due):
+        with transaction.atomic():
+            customer = Customer.objects.select_for_update().get(pk=pk)
+            if customer.erased_at or open_obligations(customer):
+                continue
+            Customer.objects.filter(pk=pk).update(
+                name=_("Erased customer #%(id)s") % {"id": pk},
+                email=None,
+                phone="",
+                notify_by_email=False,
+                erased_at=now,
+            )
+            if customer.user_id:
+                user = customer.user
+                assert user is not None
+                user.is_active = False
+                user.email = ""
+                user.first_name = user.last_name = ""
+                user.username = f"erased-{user.pk}"
+                user.set_unusable_password()
+                user.save()
+                user.api_tokens.all().delete()
+            for ev in JournalEvent.objects.filter(customer_id=pk).only("pk", "data"):
+                JournalEvent.objects.filter(pk=ev.pk).scrub_data(_scrub(ev.data))
+            Need.objects.filter(customer_id=pk).update(summary=ERASED, goal="")
+            Delivery.objects.filter(customer_id=pk).update(requested_place={}, promised_place={})
+            StandingInstruction.objects.filter(customer_id=pk).update(params={}, active=False)
+            ReturnRequest.objects.filter(customer_id=pk).update(reason=ERASED)
+            record_event(
+                need=None,
+                customer=Customer.objects.get(pk=pk),
+                kind=EventKind.CUSTOMER_ERASED,
+                data={},
+                at=now,
+            )
+            done += 1
+    return done

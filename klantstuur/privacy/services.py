@@ -1,0 +1,15 @@
+"""The customer's data rights, one module each: correct (profile), take along (export),
+be forgotten (erasure). Interfaces import them from here."""
+
+from .erasure import erasure_request, erasures_carry_out, open_obligations
+from .export import customer_export
+from .profile import customer_update, preferences_update
+
+__all__ = [
+    "customer_export",
+    "customer_update",
+    "erasure_request",
+    "erasures_carry_out",
+    "open_obligations",
+    "preferences_update",
+]
