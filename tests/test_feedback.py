@@ -15,7 +15,7 @@ from klantstuur.feedback.models import (
     RootCause,
     SurveyResponse,
 )
-from klantstuur.metrics import projection
+from klantstuur.metrics import listening, projection
 from klantstuur.needs import services
 from klantstuur.needs.models import EventKind, JournalEvent, Need
 
@@ -274,13 +274,13 @@ def test_the_daily_sample_takes_lowest_ratings_most_contacts_and_a_random_share(
     )
     projection.rebuild(business_ids=[world.x.pk])
     now = timezone.now()
-    n = feedback.listening_sample(business_id=world.x.pk, day=now.date(), now=now)
+    n = listening.listening_sample(business_id=world.x.pk, day=now.date(), now=now)
     reasons = dict(ListeningSample.objects.values_list("need_id", "reason"))
     assert reasons[needs[1].pk] == "lowest_rating"
     assert reasons[needs[0].pk] == "most_contacts"
     assert n == len(reasons) == 4  # two chosen, two random
     # once a day
-    assert feedback.listening_sample(business_id=world.x.pk, day=now.date(), now=now) == 0
+    assert listening.listening_sample(business_id=world.x.pk, day=now.date(), now=now) == 0
     sample = ListeningSample.objects.get(need_id=needs[0].pk)
     with pytest.raises(NotAllowed):
         feedback.listening_mark(staff=world.owner, sample_id=sample.pk, note="")

@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from klantstuur.feedback import services as feedback
 from klantstuur.feedback.models import (
     ImprovementItem,
     ListeningSample,
@@ -15,7 +14,7 @@ from klantstuur.feedback.models import (
     RootCause,
     SurveyResponse,
 )
-from klantstuur.metrics import projection
+from klantstuur.metrics import listening, projection
 from klantstuur.needs import services
 
 from .helpers import open_need
@@ -39,7 +38,7 @@ def history(world: Any, n: int = 5) -> list[Any]:
         needs.append(need)
     projection.rebuild(business_ids=[world.x.pk])
     now = timezone.now()
-    feedback.listening_sample(business_id=world.x.pk, day=timezone.localdate(), now=now)
+    listening.listening_sample(business_id=world.x.pk, day=timezone.localdate(), now=now)
     return needs
 
 

@@ -1,8 +1,7 @@
 """Setting up a business and its staff."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-
-from klantstuur.accounts.models import User
 
 from .models import Business, Role, StaffMember
 
@@ -26,7 +25,9 @@ def staff_create(
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
     email = email.strip().lower()
-    user = User.objects.create_user(username=email, email=email, password=password)
+    # The login is the configured user model (accounts.User), reached through Django
+    # rather than imported: accounts sits above businesses.
+    user = get_user_model().objects.create_user(username=email, email=email, password=password)
     if password is None:
         user.set_unusable_password()
         user.save(update_fields=["password"])

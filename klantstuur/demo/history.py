@@ -28,7 +28,7 @@ from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create
 from klantstuur.feedback import services as feedback
 from klantstuur.feedback.models import ListeningSample, RootCause
-from klantstuur.metrics import projection
+from klantstuur.metrics import listening, projection
 from klantstuur.metrics.models import NeedFacts
 from klantstuur.needs import services as needs
 from klantstuur.needs.models import Need, NeedStatus
@@ -468,6 +468,6 @@ def _listening(
                         ]
                     ),
                 )
-    feedback.listening_sample(business_id=business.pk, day=now.astimezone(tz).date(), now=now)
+    listening.listening_sample(business_id=business.pk, day=now.astimezone(tz).date(), now=now)
     # The statuses changed by the listening notes are internal; nothing else to rebuild.
     _ = NeedStatus

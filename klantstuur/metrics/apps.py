@@ -9,7 +9,8 @@ class MetricsConfig(AppConfig):
         from klantstuur.core import sweeps
         from klantstuur.needs import reactions
 
-        from . import projection
+        from . import listening, projection
 
         reactions.register("metrics", projection.react, deferred=True)
         sweeps.register("promises_observed", projection.promises_sweep)
+        sweeps.register("listening_sample", listening.listening_sweep)

@@ -6,9 +6,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from klantstuur.feedback import services as feedback
 from klantstuur.feedback.models import ListeningSample
-from klantstuur.metrics import projection
+from klantstuur.metrics import listening, projection
 from klantstuur.needs import services
 from tests.conftest import PASSWORD
 
@@ -25,7 +24,7 @@ def test_a_manager_drills_down_and_marks_a_conversation_listened(
     services.message_post_by_staff(staff=world.owner, need=need, body="Looking into it")
     services.resolution_propose(staff=world.owner, need=need, summary="Found it")
     projection.rebuild(business_ids=[world.x.pk])
-    feedback.listening_sample(business_id=world.x.pk, day=timezone.localdate(), now=timezone.now())
+    listening.listening_sample(business_id=world.x.pk, day=timezone.localdate(), now=timezone.now())
 
     page = desk
     page.goto(f"{live_server.url}/console/login/?next=/console/insight/")
