@@ -11,6 +11,6 @@ class MetricsConfig(AppConfig):
 
         from . import listening, projection
 
-        reactions.register("metrics", projection.react, deferred=True)
+        reactions.register("metrics", projection.react, deferred=True, many=projection.react_many)
         sweeps.register("promises_observed", projection.promises_sweep)
         sweeps.register("listening_sample", listening.listening_sweep)
