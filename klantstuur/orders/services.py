@@ -101,80 +101,6 @@ def default_promise(lines: Cleaned, now: datetime) -> datetime | None:
     return now + timedelta(minutes=minutes) if minutes else None
 
 
-@transaction.atomic
-def order_place(
-    *,
-    business: Business,
-    lines: list[LineSpec],
-    channel: str,
-    customer: Customer | None = None,
-    at_table: AtTable | None = None,
-    actor_staff: StaffMember | None = None,
-    actor_customer: Customer | None = None,
-    delivery: dict[str, Any] | None = None,
-    external_ref: str = "",
-    promised_at: datetime | None = None,
-    hold_courses: list[str] | None = None,
-) -> Order:
-    """Take an order for a party at a table or for a customer.
-
-    A party's orders serve the party's need (owned by the section's host; the
-    floor's ``party_order_place`` locks the party and calls this); a
-    customer's order opens a need of kind ``order`` with an owner at once.
-    Lines of a course in ``hold_courses`` wait (status ``held``) until the
-    course is fired; the others go to their station's board at once with a
-    promise from the station's load (see ``promises``).
-    """
-    external_ref = _check_request(
-        business=business,
-        channel=channel,
-        customer=customer,
-        at_table=at_table,
-        external_ref=external_ref,
-    )
-    cleaned = _clean_lines(business, lines, at_table)
-    now = timezone.now()
-    if at_table is not None:
-        need, customer = at_table.need, at_table.customer
-    else:
-        assert customer is not None
-        need = _need_open(customer=customer, cleaned=cleaned, actor_staff=actor_staff)
-    held_courses = {c.strip() for c in (hold_courses or []) if c.strip()}
-    held = [bool(item.course) and item.course in held_courses for _spec, item in cleaned]
-    line_promises, promise = _promises(cleaned, held, promised_at, now)
-    order = _order_create(
-        business=business,
-        need=need,
-        customer=customer,
-        party_id=at_table.party_id if at_table else None,
-        channel=channel,
-        actor_staff=actor_staff,
-        now=now,
-        promise=promise,
-        total=sum(item.price_cents * spec.quantity for spec, item in cleaned),
-        external_ref=external_ref,
-    )
-    _lines_create(order, cleaned, held, line_promises, promise, now)
-    if promise is not None and (need.promise_due_at is None or need.promise_due_at < promise):
-        Need.objects.filter(pk=need.pk).update(promise_due_at=promise, updated_at=now)
-    _placed_record(
-        order,
-        cleaned,
-        held_courses,
-        actor_staff=actor_staff,
-        actor_customer=actor_customer,
-        now=now,
-    )
-    if delivery is not None:
-        from klantstuur.delivery.services import delivery_book
-
-        delivery_book(
-            order=order, request=delivery, actor_staff=actor_staff, actor_customer=actor_customer
-        )
-    order.refresh_from_db()
-    return order
-
-
 def _check_request(
     *,
     business: Business,
@@ -334,6 +260,80 @@ def _placed_record(
         at=now,
         data={"party_id": order.party_id, "station_ids": list(station_ids)},
     )
+
+
+@transaction.atomic
+def order_place(
+    *,
+    business: Business,
+    lines: list[LineSpec],
+    channel: str,
+    customer: Customer | None = None,
+    at_table: AtTable | None = None,
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    delivery: dict[str, Any] | None = None,
+    external_ref: str = "",
+    promised_at: datetime | None = None,
+    hold_courses: list[str] | None = None,
+) -> Order:
+    """Take an order for a party at a table or for a customer.
+
+    A party's orders serve the party's need (owned by the section's host; the
+    floor's ``party_order_place`` locks the party and calls this); a
+    customer's order opens a need of kind ``order`` with an owner at once.
+    Lines of a course in ``hold_courses`` wait (status ``held``) until the
+    course is fired; the others go to their station's board at once with a
+    promise from the station's load (see ``promises``).
+    """
+    external_ref = _check_request(
+        business=business,
+        channel=channel,
+        customer=customer,
+        at_table=at_table,
+        external_ref=external_ref,
+    )
+    cleaned = _clean_lines(business, lines, at_table)
+    now = timezone.now()
+    if at_table is not None:
+        need, customer = at_table.need, at_table.customer
+    else:
+        assert customer is not None
+        need = _need_open(customer=customer, cleaned=cleaned, actor_staff=actor_staff)
+    held_courses = {c.strip() for c in (hold_courses or []) if c.strip()}
+    held = [bool(item.course) and item.course in held_courses for _spec, item in cleaned]
+    line_promises, promise = _promises(cleaned, held, promised_at, now)
+    order = _order_create(
+        business=business,
+        need=need,
+        customer=customer,
+        party_id=at_table.party_id if at_table else None,
+        channel=channel,
+        actor_staff=actor_staff,
+        now=now,
+        promise=promise,
+        total=sum(item.price_cents * spec.quantity for spec, item in cleaned),
+        external_ref=external_ref,
+    )
+    _lines_create(order, cleaned, held, line_promises, promise, now)
+    if promise is not None and (need.promise_due_at is None or need.promise_due_at < promise):
+        Need.objects.filter(pk=need.pk).update(promise_due_at=promise, updated_at=now)
+    _placed_record(
+        order,
+        cleaned,
+        held_courses,
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        now=now,
+    )
+    if delivery is not None:
+        from klantstuur.delivery.services import delivery_book
+
+        delivery_book(
+            order=order, request=delivery, actor_staff=actor_staff, actor_customer=actor_customer
+        )
+    order.refresh_from_db()
+    return order
 
 
 def checkpoint_record(
