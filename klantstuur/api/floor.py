@@ -19,10 +19,10 @@ from pydantic import Field, StrictInt, field_validator
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Invalid, NotAllowed, NotFound
 from klantstuur.customers.selectors import customer_for_staff
+from klantstuur.floor import boards, kitchen
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
 from klantstuur.floor.models import Party, PartyStatus, Section
-from klantstuur.orders import boards, kitchen
 from klantstuur.orders.models import Order, OrderLine
 
 from . import auth

@@ -11,6 +11,7 @@ from klantstuur.businesses.models import Business
 from klantstuur.core.errors import Invalid, NotAllowed
 from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.floor.models import Party
+from klantstuur.floor.ordering import party_order_place
 from klantstuur.orders import selectors
 from klantstuur.orders.checkpoints import label
 from klantstuur.orders.models import Order, OrderChannel
@@ -196,17 +197,28 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
         customer = customer_for_staff(staff=me, customer_id=payload.customer_id)
     else:
         raise Invalid(_("Give party_id or customer_id."), field="party_id")
-    order = order_place(
-        business=business,
-        lines=_specs(payload.lines),
-        channel=OrderChannel.STAFF if party else OrderChannel.SHOP,
-        party=party,
-        customer=customer,
-        actor_staff=me,
-        delivery=payload.delivery,
-        external_ref=payload.external_ref,
-        hold_courses=payload.hold_courses,
-    )
+    if party is not None:
+        order = party_order_place(
+            business=business,
+            party=party,
+            lines=_specs(payload.lines),
+            channel=OrderChannel.STAFF,
+            actor_staff=me,
+            delivery=payload.delivery,
+            external_ref=payload.external_ref,
+            hold_courses=payload.hold_courses,
+        )
+    else:
+        order = order_place(
+            business=business,
+            lines=_specs(payload.lines),
+            channel=OrderChannel.SHOP,
+            customer=customer,
+            actor_staff=me,
+            delivery=payload.delivery,
+            external_ref=payload.external_ref,
+            hold_courses=payload.hold_courses,
+        )
     return Status(201, order_out(selectors.order_for_staff(staff=me, order_id=order.pk)))
 
 
@@ -223,14 +235,16 @@ def my_order_create(request: HttpRequest, payload: MyOrderIn) -> Any:
         # A guest at a table orders for their own party, through the guest link's token.
         if payload.delivery is not None:
             raise Invalid(_("Guests at a table get their plates at the table."), field="delivery")
-        order = order_place(
+        order = party_order_place(
             business=party.business,
+            party=party,
             lines=_specs(payload.lines),
             channel=OrderChannel.GUEST,
-            party=party,
             hold_courses=payload.hold_courses,
         )
-        return Status(201, order_out(selectors.order_for_party(party=party, order_id=order.pk)))
+        return Status(
+            201, order_out(selectors.order_for_party(party_id=party.pk, order_id=order.pk))
+        )
     who = auth.customer(request)
     order = order_place(
         business=who.business,
@@ -279,7 +293,7 @@ def order_summary_out(order: Order) -> dict[str, Any]:
 def my_orders(request: HttpRequest, params: Query[PageParams]) -> Any:
     party = guest_party(request)
     if party is not None:
-        return page(selectors.orders_of_party(party=party), params, order_summary_out)
+        return page(selectors.orders_of_party(party_id=party.pk), params, order_summary_out)
     who = auth.customer(request)
     return page(selectors.orders_of_customer(customer=who), params, order_summary_out)
 
@@ -288,6 +302,6 @@ def my_orders(request: HttpRequest, params: Query[PageParams]) -> Any:
 def my_order_detail(request: HttpRequest, order_id: int) -> Any:
     party = guest_party(request)
     if party is not None:
-        return order_out(selectors.order_for_party(party=party, order_id=order_id))
+        return order_out(selectors.order_for_party(party_id=party.pk, order_id=order_id))
     who = auth.customer(request)
     return order_out(selectors.order_for_customer(customer=who, order_id=order_id))

@@ -13,6 +13,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from klantstuur.catalog.models import CatalogItem, Station
+from klantstuur.floor import kitchen
+from klantstuur.floor.ordering import party_order_place
 from klantstuur.floor.services import (
     party_call_host,
     party_request_bill,
@@ -20,10 +22,9 @@ from klantstuur.floor.services import (
     section_create,
     table_create,
 )
-from klantstuur.orders import kitchen
 from klantstuur.orders.models import OrderChannel, OrderLine
 from klantstuur.orders.promises import sweep_late_lines
-from klantstuur.orders.services import LineSpec, order_place
+from klantstuur.orders.services import LineSpec
 
 from .context import DemoContext
 
@@ -97,11 +98,11 @@ def load(ctx: DemoContext) -> None:
         )
 
     def order(party, lines, *, by=sanne, hold=None, guest=False):
-        return order_place(
+        return party_order_place(
             business=business,
+            party=party,
             lines=[LineSpec(item_id=items[i].pk, seat=s, note=note) for i, s, note in lines],
             channel=OrderChannel.GUEST if guest else OrderChannel.STAFF,
-            party=party,
             actor_staff=None if guest else by,
             hold_courses=hold,
         )

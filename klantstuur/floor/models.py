@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klantstuur.businesses.models import Business, StaffMember
+from klantstuur.core.transitions import starting
 from klantstuur.customers.models import Customer
 from klantstuur.needs.models import Need
 
@@ -63,6 +64,16 @@ class PartyStatus(models.TextChoices):
     BILL_REQUESTED = "bill_requested", _("Bill requested")
     # Paid and gone: the guest link stops working.
     LEFT = "left", _("Left")
+
+
+# The only party status changes there are, and the step that makes each one.
+PARTY_TRANSITIONS: dict[tuple[str, str], str] = {
+    (PartyStatus.SEATED, PartyStatus.BILL_REQUESTED): "request_bill",
+    (PartyStatus.SEATED, PartyStatus.LEFT): "leave",
+    (PartyStatus.BILL_REQUESTED, PartyStatus.LEFT): "leave",
+}
+# Still at the table: the guest link works, the table is taken, the party can leave.
+AT_TABLE = starting(PARTY_TRANSITIONS, PartyStatus, "leave")
 
 
 class Party(models.Model):

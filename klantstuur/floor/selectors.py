@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
 from klantstuur.needs.models import EventKind, JournalEvent
+from klantstuur.orders.models import UNSERVED, LineStatus, OrderLine
 
-from .models import Party, PartyStatus, Section, Table
+from .models import Party, PartyStatus, Table
 
 MAX_TOKEN = 64
 
@@ -67,10 +68,6 @@ def active_parties(*, business_id: int) -> QuerySet[Party]:
     )
 
 
-def sections_of(*, business_id: int) -> QuerySet[Section]:
-    return Section.objects.filter(business_id=business_id).select_related("host").order_by("id")
-
-
 @dataclass
 class TableState:
     table: Table
@@ -84,8 +81,6 @@ class TableState:
 
 def floor_view(*, staff: StaffMember, now: datetime, only_mine: bool) -> list[TableState]:
     """The host's floor: every table with its party, waiting time and alerts (5 queries)."""
-    from klantstuur.orders.models import UNSERVED, LineStatus, OrderLine
-
     tables = list(
         Table.objects.filter(business_id=staff.business_id)
         .select_related("section__host")

@@ -19,7 +19,7 @@ from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind, Need, NeedKind
 from klantstuur.needs.services import pick_owner, resolution_propose_on_behalf
 
-from .models import Party, PartyStatus, Section, Table
+from .models import AT_TABLE, PARTY_TRANSITIONS, Party, PartyStatus, Section, Table
 
 MAX_PARTY = 50
 # Who sets the hosts of a shift.
@@ -100,34 +100,14 @@ def party_seat(
     self_check_in: bool = False,
 ) -> Party:
     """Seat a party: its need is opened and owned by the host of the table's section."""
-    if table.business_id != business.pk:
-        raise Invalid(_("No such table."), field="table")
-    if customer is not None and customer.business_id != business.pk:
-        raise Invalid(_("No such customer."), field="customer_id")
-    if not 1 <= seats <= MAX_PARTY:
-        raise Invalid(_("Between 1 and %(n)d guests.") % {"n": MAX_PARTY}, field="seats")
-    table = Table.objects.select_related("section__host").get(pk=table.pk)
-    if seats > table.seats:
-        raise Invalid(
-            _("Table %(table)s has %(n)d seats.") % {"table": table.number, "n": table.seats},
-            field="seats",
-        )
-    if Party.objects.filter(table=table).exclude(status=PartyStatus.LEFT).exists():
-        raise Conflict(_("Table %(table)s is taken.") % {"table": table.number}, field="table")
+    table = _free_table(business=business, table=table, seats=seats, customer=customer)
     now = timezone.now()
     guest = customer or _walk_in_customer(business, table)
     host = table.section.host
     if host is None or not host.may_own_needs:
         host = pick_owner(customer=guest)
-    need = Need.objects.create(
-        business=business,
-        customer=guest,
-        kind=NeedKind.ORDER,
-        summary=(_("Table %(table)s, %(n)d guests") % {"table": table.number, "n": seats})[:300],
-        goal=_("A relaxed meal, the right plate at the right seat, without waiting."),
-        owner=host,
-        created_at=now,
-        updated_at=now,
+    need = _evening_open(
+        business=business, table=table, seats=seats, guest=guest, host=host, now=now
     )
     try:
         with transaction.atomic():
@@ -144,6 +124,71 @@ def party_seat(
         raise Conflict(
             _("Table %(table)s is taken.") % {"table": table.number}, field="table"
         ) from None
+    _seating_record(
+        party=party,
+        host=host,
+        actor_staff=actor_staff,
+        customer=customer,
+        self_check_in=self_check_in,
+        now=now,
+    )
+    return party
+
+
+def _free_table(
+    *, business: Business, table: Table, seats: int, customer: Customer | None
+) -> Table:
+    """The table, reloaded with its section's host, if this party may sit at it now."""
+    if table.business_id != business.pk:
+        raise Invalid(_("No such table."), field="table")
+    if customer is not None and customer.business_id != business.pk:
+        raise Invalid(_("No such customer."), field="customer_id")
+    if not 1 <= seats <= MAX_PARTY:
+        raise Invalid(_("Between 1 and %(n)d guests.") % {"n": MAX_PARTY}, field="seats")
+    table = Table.objects.select_related("section__host").get(pk=table.pk)
+    if seats > table.seats:
+        raise Invalid(
+            _("Table %(table)s has %(n)d seats.") % {"table": table.number, "n": table.seats},
+            field="seats",
+        )
+    if Party.objects.filter(table=table).exclude(status=PartyStatus.LEFT).exists():
+        raise Conflict(_("Table %(table)s is taken.") % {"table": table.number}, field="table")
+    return table
+
+
+def _evening_open(
+    *,
+    business: Business,
+    table: Table,
+    seats: int,
+    guest: Customer,
+    host: StaffMember,
+    now: datetime,
+) -> Need:
+    """The party's evening as one need, owned by the host (journaled with the seating)."""
+    return Need.objects.create(
+        business=business,
+        customer=guest,
+        kind=NeedKind.ORDER,
+        summary=(_("Table %(table)s, %(n)d guests") % {"table": table.number, "n": seats})[:300],
+        goal=_("A relaxed meal, the right plate at the right seat, without waiting."),
+        owner=host,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _seating_record(
+    *,
+    party: Party,
+    host: StaffMember,
+    actor_staff: StaffMember | None,
+    customer: Customer | None,
+    self_check_in: bool,
+    now: datetime,
+) -> None:
+    """The need's opening and the seating, in the journal of the party's need."""
+    need = party.need
     record_event(
         need=need,
         kind=EventKind.NEED_OPENED,
@@ -164,14 +209,19 @@ def party_seat(
         actor_staff=actor_staff,
         data={
             "party_id": party.pk,
-            "table": table.number,
-            "seats": seats,
+            "table": party.table.number,
+            "seats": party.seats,
             "owner": {"id": host.pk, "name": host.name},
             "self_check_in": self_check_in,
         },
         at=now,
     )
-    return party
+
+
+def _require_step(party: Party, new: str) -> None:
+    # Every refused party step starts from "left": the table is closed.
+    if (party.status, new) not in PARTY_TRANSITIONS:
+        raise Conflict(_("This party has left."))
 
 
 def _lock_party(party: Party) -> Party:
@@ -186,7 +236,7 @@ def _lock_party(party: Party) -> Party:
 def party_call_host(*, party: Party, reason: str = "") -> Party:
     """The guest's "call my host" button: reaches the owner's console at once."""
     party = _lock_party(party)
-    if party.status == PartyStatus.LEFT:
+    if party.status not in AT_TABLE:
         raise Conflict(_("This party has left."))
     reason = (reason or "").strip()[:300]
     now = timezone.now()
@@ -234,10 +284,9 @@ def party_host_came(*, staff: StaffMember, party: Party) -> Party:
 @transaction.atomic
 def party_request_bill(*, party: Party) -> Party:
     party = _lock_party(party)
-    if party.status == PartyStatus.LEFT:
-        raise Conflict(_("This party has left."))
     if party.status == PartyStatus.BILL_REQUESTED:
-        return party
+        return party  # asked already
+    _require_step(party, PartyStatus.BILL_REQUESTED)
     now = timezone.now()
     Party.objects.filter(pk=party.pk).update(
         status=PartyStatus.BILL_REQUESTED, bill_requested_at=now
@@ -259,8 +308,7 @@ def party_leave(*, staff: StaffMember, party: Party) -> Party:
     party = _lock_party(party)
     if party.business_id != staff.business_id:
         raise Invalid(_("No such party."), field="party_id")
-    if party.status == PartyStatus.LEFT:
-        raise Conflict(_("This party has left."))
+    _require_step(party, PartyStatus.LEFT)
     if staff.role not in ("host", "manager", "lead"):
         raise NotAllowed(_("Hosts and managers close a table."))
     now = timezone.now()

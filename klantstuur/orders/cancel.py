@@ -15,11 +15,15 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
 
-from .models import LineStatus, Order, OrderLine, OrderStatus
+from .models import (
+    CANCELLABLE_LINES,
+    ORDER_TRANSITIONS,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
 from .services import checkpoint_record
-
-# Lines that may still be cancelled (LINE_TRANSITIONS: held/received -> cancelled).
-CANCELLABLE_LINES = (LineStatus.HELD, LineStatus.RECEIVED)
 
 
 def order_cancel(
@@ -51,7 +55,7 @@ def order_cancel(
         )
         if locked is None or locked.status == OrderStatus.CANCELLED:
             return locked or order
-        if locked.status != OrderStatus.PLACED:
+        if (locked.status, OrderStatus.CANCELLED) not in ORDER_TRANSITIONS:
             raise Conflict(
                 _("This order is %(status)s; it cannot be cancelled.")
                 % {"status": locked.get_status_display()},

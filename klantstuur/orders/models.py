@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.catalog.models import CatalogItem, Station
+from klantstuur.core.transitions import starting
 from klantstuur.customers.models import Customer
-from klantstuur.floor.models import Party
 from klantstuur.needs.models import JournalEvent, Need
 
 
@@ -18,6 +18,18 @@ class OrderStatus(models.TextChoices):
     # Everything served or delivered.
     FULFILLED = "fulfilled", _("Fulfilled")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# The only order status changes there are, and the step that makes each one.
+ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
+    (OrderStatus.PLACED, OrderStatus.FULFILLED): "fulfil",
+    (OrderStatus.PLACED, OrderStatus.CANCELLED): "cancel",
+}
+
+
+# Still under way: every status an order still moves on from.
+OPEN_ORDERS = starting(ORDER_TRANSITIONS, OrderStatus)
+FULFILLABLE_ORDERS = starting(ORDER_TRANSITIONS, OrderStatus, "fulfil")
 
 
 class OrderChannel(models.TextChoices):
@@ -34,8 +46,9 @@ class Order(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
+    # A party at a table (the floor's model, named by label: orders sit below the floor).
     party = models.ForeignKey(
-        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        "floor.Party", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
     channel = models.CharField(max_length=20, choices=OrderChannel.choices)
     status = models.CharField(
@@ -100,16 +113,14 @@ LINE_TRANSITIONS: dict[tuple[str, str], str] = {
     (LineStatus.HELD, LineStatus.CANCELLED): "cancel",
     (LineStatus.RECEIVED, LineStatus.CANCELLED): "cancel",
 }
-# On a station's board: still to be made.
-OPEN_AT_STATION = (LineStatus.RECEIVED, LineStatus.IN_PROGRESS)
-# Not yet at the guest.
-UNSERVED = (
-    LineStatus.HELD,
-    LineStatus.RECEIVED,
-    LineStatus.IN_PROGRESS,
-    LineStatus.READY,
-    LineStatus.ON_ITS_WAY,
-)
+# On a station's board: still to be made (the kitchen bumps them).
+OPEN_AT_STATION = starting(LINE_TRANSITIONS, LineStatus, "bump")
+# On the pass or carried: the runner serves them.
+AT_THE_PASS = starting(LINE_TRANSITIONS, LineStatus, "deliver")
+# Not yet made: may still be cancelled (or reported out of stock).
+CANCELLABLE_LINES = starting(LINE_TRANSITIONS, LineStatus, "cancel")
+# Not yet at the guest: every status a line still moves on from.
+UNSERVED = starting(LINE_TRANSITIONS, LineStatus)
 
 
 class OrderLine(models.Model):

@@ -8,7 +8,6 @@ from klantstuur.catalog.models import CatalogItem
 from klantstuur.core.errors import NotFound
 from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
-from klantstuur.floor.models import Party
 
 from .models import Checkpoint, Order, OrderLine
 
@@ -36,17 +35,19 @@ def order_for_customer(*, customer: Customer, order_id: int) -> Order:
     return order
 
 
-def order_for_party(*, party: Party, order_id: int) -> Order:
+def order_for_party(*, party_id: int, order_id: int) -> Order:
     """A guest sees their own party's orders only."""
-    order = one(_detail().filter(pk=order_id, party_id=party.pk))
+    order = one(_detail().filter(pk=order_id, party_id=party_id))
     if order is None:
         raise NotFound(_("No such order."))
     return order
 
 
-def orders_of_party(*, party: Party) -> QuerySet[Order]:
+def orders_of_party(*, party_id: int) -> QuerySet[Order]:
     return (
-        Order.objects.filter(party=party).select_related("need__owner").order_by("created_at", "id")
+        Order.objects.filter(party_id=party_id)
+        .select_related("need__owner")
+        .order_by("created_at", "id")
     )
 
 

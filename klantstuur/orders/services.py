@@ -14,7 +14,6 @@ from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.customers.models import Customer
-from klantstuur.floor.models import Party, PartyStatus
 from klantstuur.needs.journal import journal_entry, record_event, record_events
 from klantstuur.needs.models import EventKind, Need
 from klantstuur.needs.services import need_open
@@ -36,9 +35,28 @@ class LineSpec:
     allergies: str = ""
 
 
-def _clean_lines(
-    business: Business, specs: list[LineSpec], party: Party | None
-) -> list[tuple[LineSpec, CatalogItem]]:
+@dataclass(frozen=True)
+class AtTable:
+    """What an order for a party at a table needs of the party.
+
+    The floor fills it in from the party it has locked (``floor.ordering``):
+    orders sit below the floor and never import it.
+    """
+
+    party_id: int
+    # The party's evening, which the order serves.
+    need: Need
+    customer: Customer | None
+    # The table's number, and its seat positions 1..seats.
+    table: str
+    seats: int
+
+
+# A cleaned line: what was asked, and the catalog item it asks for.
+Cleaned = list[tuple[LineSpec, CatalogItem]]
+
+
+def _clean_lines(business: Business, specs: list[LineSpec], at_table: AtTable | None) -> Cleaned:
     if not specs:
         raise Invalid(_("An order needs at least one line."), field="lines")
     if len(specs) > MAX_LINES:
@@ -61,12 +79,12 @@ def _clean_lines(
                 _("Between 1 and %(n)d.") % {"n": MAX_QUANTITY}, field=f"{field}.quantity"
             )
         if spec.seat is not None:
-            if party is None:
+            if at_table is None:
                 raise Invalid(_("Seats exist only at a table."), field=f"{field}.seat")
-            if not 1 <= spec.seat <= party.table.seats:
+            if not 1 <= spec.seat <= at_table.seats:
                 raise Invalid(
                     _("Table %(table)s has seats 1 to %(n)d.")
-                    % {"table": party.table.number, "n": party.table.seats},
+                    % {"table": at_table.table, "n": at_table.seats},
                     field=f"{field}.seat",
                 )
         if len(spec.note) > 500:
@@ -77,67 +95,48 @@ def _clean_lines(
     return out
 
 
-def default_promise(lines: list[tuple[LineSpec, CatalogItem]], now: datetime) -> datetime | None:
+def default_promise(lines: Cleaned, now: datetime) -> datetime | None:
     """Longest preparation time of the order; the floor refines this with station load."""
     minutes = max((item.prep_minutes for _spec, item in lines), default=0)
     return now + timedelta(minutes=minutes) if minutes else None
 
 
-@transaction.atomic
-def order_place(
+def _check_request(
     *,
     business: Business,
-    lines: list[LineSpec],
     channel: str,
-    customer: Customer | None = None,
-    party: Party | None = None,
-    actor_staff: StaffMember | None = None,
-    actor_customer: Customer | None = None,
-    delivery: dict[str, Any] | None = None,
-    external_ref: str = "",
-    promised_at: datetime | None = None,
-    hold_courses: list[str] | None = None,
-) -> Order:
-    """Take an order for a party at a table or for a customer.
-
-    A party's orders serve the party's need (owned by the section's host); a
-    customer's order opens a need of kind ``order`` with an owner at once.
-    Lines of a course in ``hold_courses`` wait (status ``held``) until the
-    course is fired; the others go to their station's board at once with a
-    promise from the station's load (see ``promises``).
-    """
+    customer: Customer | None,
+    at_table: AtTable | None,
+    external_ref: str,
+) -> str:
+    """Refuse what no order can be; the shop's reference, cleaned."""
     if channel not in OrderChannel.values:
         raise Invalid(_("Unknown channel."), field="channel")
-    if (party is None) == (customer is None):
+    if (at_table is None) == (customer is None):
         raise Invalid(_("Give a party or a customer, not both."), field="party_id")
-    if party is not None:
-        if party.business_id != business.pk:
-            raise Invalid(_("No such party."), field="party_id")
-        party = Party.objects.select_for_update().select_related("table", "need").get(pk=party.pk)
-        if party.status == PartyStatus.LEFT:
-            raise Conflict(_("This party has left."), field="party_id")
     if customer is not None and customer.business_id != business.pk:
         raise Invalid(_("No such customer."), field="customer_id")
     external_ref = (external_ref or "").strip()
     if len(external_ref) > 100:
         raise Invalid(_("At most %(n)d characters.") % {"n": 100}, field="external_ref")
-    cleaned = _clean_lines(business, lines, party)
-    now = timezone.now()
-    total = sum(item.price_cents * spec.quantity for spec, item in cleaned)
-    if party is not None:
-        need = party.need
-        customer = party.customer
-    else:
-        assert customer is not None
-        summary = ", ".join(f"{spec.quantity}× {item.name}" for spec, item in cleaned)
-        need = need_open(
-            customer=customer,
-            kind="order",
-            summary=(_("Order: %(lines)s") % {"lines": summary})[:300],
-            opened_by_staff=actor_staff,
-        )
-    held_courses = {c.strip() for c in (hold_courses or []) if c.strip()}
-    held = [bool(item.course) and item.course in held_courses for _spec, item in cleaned]
+    return external_ref
+
+
+def _need_open(*, customer: Customer, cleaned: Cleaned, actor_staff: StaffMember | None) -> Need:
+    """A customer's order is its own need, with an owner at once."""
+    summary = ", ".join(f"{spec.quantity}× {item.name}" for spec, item in cleaned)
+    return need_open(
+        customer=customer,
+        kind="order",
+        summary=(_("Order: %(lines)s") % {"lines": summary})[:300],
+        opened_by_staff=actor_staff,
+    )
+
+
+def _promises(
+    cleaned: Cleaned, held: list[bool], promised_at: datetime | None, now: datetime
+) -> tuple[list[datetime | None], datetime | None]:
+    """Each line's promise (none while held) and the order's: a given time wins."""
     line_promises = promise_lines(
         [(item, spec.quantity, h) for (spec, item), h in zip(cleaned, held, strict=True)], now
     )
@@ -147,13 +146,30 @@ def order_place(
     promise = promised_at or (
         max(station_promises) if station_promises else default_promise(cleaned, now)
     )
+    return line_promises, promise
+
+
+def _order_create(
+    *,
+    business: Business,
+    need: Need,
+    customer: Customer | None,
+    party_id: int | None,
+    channel: str,
+    actor_staff: StaffMember | None,
+    now: datetime,
+    promise: datetime | None,
+    total: int,
+    external_ref: str,
+) -> Order:
+    """The order row; a shop reference seen before is a 409 naming the existing order."""
     try:
         with transaction.atomic():
-            order = Order.objects.create(
+            return Order.objects.create(
                 business=business,
                 need=need,
                 customer=customer,
-                party=party,
+                party_id=party_id,
                 channel=channel,
                 created_by=actor_staff,
                 created_at=now,
@@ -169,11 +185,22 @@ def order_place(
             field="external_ref",
             existing_id=found.pk if found else None,
         ) from None
+
+
+def _lines_create(
+    order: Order,
+    cleaned: Cleaned,
+    held: list[bool],
+    line_promises: list[datetime | None],
+    promise: datetime | None,
+    now: datetime,
+) -> None:
+    """The lines: held ones wait for their course, the others are on their station's board."""
     OrderLine.objects.bulk_create(
         [
             OrderLine(
                 order=order,
-                business=business,
+                business=order.business,
                 item=item,
                 quantity=spec.quantity,
                 seat=spec.seat,
@@ -193,10 +220,21 @@ def order_place(
             )
         ]
     )
-    if promise is not None and (need.promise_due_at is None or need.promise_due_at < promise):
-        Need.objects.filter(pk=need.pk).update(promise_due_at=promise, updated_at=now)
+
+
+def _placed_record(
+    order: Order,
+    cleaned: Cleaned,
+    held_courses: set[str],
+    *,
+    actor_staff: StaffMember | None,
+    actor_customer: Customer | None,
+    now: datetime,
+) -> None:
+    """The journal's ``order_placed`` and the first checkpoint, ``order_received``."""
+    station_ids = sorted({item.station_id for _s, item in cleaned if item.station_id})
     record_event(
-        need=need,
+        need=order.need,
         kind=EventKind.ORDER_PLACED,
         actor_staff=actor_staff,
         actor_customer=actor_customer,
@@ -206,10 +244,10 @@ def order_place(
                 {"item": item.name, "quantity": spec.quantity, "seat": spec.seat}
                 for spec, item in cleaned
             ],
-            "total_cents": total,
-            "promised_at": promise.isoformat() if promise else None,
-            "party_id": party.pk if party else None,
-            "station_ids": sorted({item.station_id for _s, item in cleaned if item.station_id}),
+            "total_cents": order.total_cents,
+            "promised_at": order.promised_at.isoformat() if order.promised_at else None,
+            "party_id": order.party_id,
+            "station_ids": station_ids,
             "held": sorted(held_courses & {item.course for _s, item in cleaned}),
         },
         at=now,
@@ -220,10 +258,73 @@ def order_place(
         actor_staff=actor_staff,
         actor_customer=actor_customer,
         at=now,
-        data={
-            "party_id": party.pk if party else None,
-            "station_ids": sorted({item.station_id for _s, item in cleaned if item.station_id}),
-        },
+        data={"party_id": order.party_id, "station_ids": list(station_ids)},
+    )
+
+
+@transaction.atomic
+def order_place(
+    *,
+    business: Business,
+    lines: list[LineSpec],
+    channel: str,
+    customer: Customer | None = None,
+    at_table: AtTable | None = None,
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    delivery: dict[str, Any] | None = None,
+    external_ref: str = "",
+    promised_at: datetime | None = None,
+    hold_courses: list[str] | None = None,
+) -> Order:
+    """Take an order for a party at a table or for a customer.
+
+    A party's orders serve the party's need (owned by the section's host; the
+    floor's ``party_order_place`` locks the party and calls this); a
+    customer's order opens a need of kind ``order`` with an owner at once.
+    Lines of a course in ``hold_courses`` wait (status ``held``) until the
+    course is fired; the others go to their station's board at once with a
+    promise from the station's load (see ``promises``).
+    """
+    external_ref = _check_request(
+        business=business,
+        channel=channel,
+        customer=customer,
+        at_table=at_table,
+        external_ref=external_ref,
+    )
+    cleaned = _clean_lines(business, lines, at_table)
+    now = timezone.now()
+    if at_table is not None:
+        need, customer = at_table.need, at_table.customer
+    else:
+        assert customer is not None
+        need = _need_open(customer=customer, cleaned=cleaned, actor_staff=actor_staff)
+    held_courses = {c.strip() for c in (hold_courses or []) if c.strip()}
+    held = [bool(item.course) and item.course in held_courses for _spec, item in cleaned]
+    line_promises, promise = _promises(cleaned, held, promised_at, now)
+    order = _order_create(
+        business=business,
+        need=need,
+        customer=customer,
+        party_id=at_table.party_id if at_table else None,
+        channel=channel,
+        actor_staff=actor_staff,
+        now=now,
+        promise=promise,
+        total=sum(item.price_cents * spec.quantity for spec, item in cleaned),
+        external_ref=external_ref,
+    )
+    _lines_create(order, cleaned, held, line_promises, promise, now)
+    if promise is not None and (need.promise_due_at is None or need.promise_due_at < promise):
+        Need.objects.filter(pk=need.pk).update(promise_due_at=promise, updated_at=now)
+    _placed_record(
+        order,
+        cleaned,
+        held_courses,
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        now=now,
     )
     if delivery is not None:
         from klantstuur.delivery.services import delivery_book

@@ -16,11 +16,8 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 
-from .models import Checkpoint, LineStatus, OrderLine, OrderStatus
+from .models import CANCELLABLE_LINES, OPEN_ORDERS, Checkpoint, LineStatus, OrderLine
 from .services import checkpoint_record
-
-# Lines not yet made or sent may be reported out of stock.
-REPORTABLE = (LineStatus.HELD, LineStatus.RECEIVED)
 
 
 def line_for_staff(*, staff: StaffMember, line_id: int) -> OrderLine:
@@ -51,19 +48,20 @@ def line_out_of_stock(
             .get(pk=line.pk)
         )
         order = locked.order
-        if order.status != OrderStatus.PLACED:
+        if order.status not in OPEN_ORDERS:
             raise Conflict(
                 _("This order is %(status)s.") % {"status": order.get_status_display()},
                 field="line_id",
             )
-        if locked.status not in REPORTABLE:
+        # Lines not yet made or sent: the out-of-stock line is cancelled.
+        if locked.status not in CANCELLABLE_LINES:
             raise Conflict(
                 _("This line is %(status)s; it cannot be reported out of stock.")
                 % {"status": locked.get_status_display()},
                 field="line_id",
                 status=locked.status,
             )
-        OrderLine.objects.filter(pk=locked.pk, status__in=REPORTABLE).update(
+        OrderLine.objects.filter(pk=locked.pk, status__in=CANCELLABLE_LINES).update(
             status=LineStatus.CANCELLED
         )
         return checkpoint_record(

@@ -26,15 +26,16 @@ from klantstuur.catalog.models import Station
 from klantstuur.console.access import staff_page
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx
+from klantstuur.floor import boards, kitchen
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
 from klantstuur.floor.models import Party, PartyStatus, Section, Table
+from klantstuur.floor.ordering import party_order_place
 from klantstuur.floor.qr import qr_svg
 from klantstuur.live.streams import sse
-from klantstuur.orders import boards, kitchen
 from klantstuur.orders.models import LineStatus, Order, OrderChannel, OrderLine
 from klantstuur.orders.selectors import catalog_of_business
-from klantstuur.orders.services import LineSpec, order_place
+from klantstuur.orders.services import LineSpec
 
 ORDER_ROWS_PER_SEAT = 2
 
@@ -155,11 +156,11 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
         try:
             if not specs:
                 raise DomainError(_("Choose at least one dish or drink."))
-            order_place(
+            party_order_place(
                 business=me.business,
+                party=party,
                 lines=specs,
                 channel=OrderChannel.STAFF,
-                party=party,
                 actor_staff=me,
                 hold_courses=hold,
             )

@@ -23,11 +23,12 @@ from klantstuur.core.pages import is_htmx
 from klantstuur.core.zones import business_time
 from klantstuur.floor import selectors, services
 from klantstuur.floor.models import Party, PartyStatus
+from klantstuur.floor.ordering import party_order_place
 from klantstuur.live.streams import sse
 from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.orders.models import LineStatus, Order, OrderChannel, OrderLine
 from klantstuur.orders.selectors import catalog_of_business
-from klantstuur.orders.services import LineSpec, order_place
+from klantstuur.orders.services import LineSpec
 
 MAX_FORM_LINES = 60
 RATINGS = (1, 2, 3, 4, 5)
@@ -131,11 +132,11 @@ def order(request: HttpRequest, token: str) -> HttpResponse:
             )
         if not specs:
             raise DomainError(_("Choose at least one thing."))
-        order_place(
+        party_order_place(
             business=found.business,
+            party=found,
             lines=specs,
             channel=OrderChannel.GUEST,
-            party=found,
         )
     except DomainError as exc:
         messages.error(request, exc.message)

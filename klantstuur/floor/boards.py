@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.catalog.models import Station
 from klantstuur.core.errors import NotFound
-
-from .models import OPEN_AT_STATION, LineStatus, Order, OrderLine
+from klantstuur.orders.models import AT_THE_PASS, OPEN_AT_STATION, LineStatus, Order, OrderLine
 
 RECENT_BUMPS = 8
 
@@ -106,7 +105,7 @@ def runner_lines(*, staff: StaffMember) -> list[OrderLine]:
         _lines()
         .filter(
             business_id=staff.business_id,
-            status__in=(LineStatus.READY, LineStatus.ON_ITS_WAY),
+            status__in=AT_THE_PASS,
             order__party__isnull=False,
         )
         .order_by("ready_at", "id")[:200]

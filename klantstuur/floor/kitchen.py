@@ -19,13 +19,22 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.catalog.models import Station
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
-from klantstuur.floor.models import Party, Table
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind
+from klantstuur.orders.models import (
+    FULFILLABLE_ORDERS,
+    LINE_TRANSITIONS,
+    OPEN_AT_STATION,
+    UNSERVED,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from klantstuur.orders.promises import promise_lines
+from klantstuur.orders.services import checkpoint_record
 
-from .models import LINE_TRANSITIONS, UNSERVED, LineStatus, Order, OrderLine, OrderStatus
-from .promises import promise_lines
-from .services import checkpoint_record
+from .models import Party, Table
 
 # Who may work a station's lines without being one of its members.
 ALL_STATIONS_ROLES = (Role.MANAGER, Role.LEAD)
@@ -95,7 +104,7 @@ def _set(line: OrderLine, **fields: Any) -> None:
 
 def _order_fulfilled_if_done(order: Order, now: datetime) -> None:
     if not OrderLine.objects.filter(order=order, status__in=UNSERVED).exists():
-        Order.objects.filter(pk=order.pk, status=OrderStatus.PLACED).update(
+        Order.objects.filter(pk=order.pk, status__in=FULFILLABLE_ORDERS).update(
             status=OrderStatus.FULFILLED, updated_at=now
         )
 
@@ -191,7 +200,7 @@ def ticket_ready(*, staff: StaffMember, order_id: int, station: Station) -> list
             order_id=order_id,
             business_id=staff.business_id,
             station=station,
-            status__in=(LineStatus.RECEIVED, LineStatus.IN_PROGRESS),
+            status__in=OPEN_AT_STATION,
         )
         .order_by("id")
     )
@@ -287,46 +296,9 @@ def line_deliver(
         if party is None:
             raise Conflict(_("This line is not for a table."))
         now = timezone.now()
-        reason = field = ""
-        if target.pk != party.table_id:
-            reason = _("This plate is for table %(right)s, not %(wrong)s.") % {
-                "right": party.table.number,
-                "wrong": target.number,
-            }
-            field = "table"
-        elif seat is not None and line.seat is not None and seat != line.seat:
-            reason = _("This plate is for seat %(right)d, not seat %(wrong)d.") % {
-                "right": line.seat,
-                "wrong": seat,
-            }
-            field = "seat"
+        reason, field = _mismatch(line, party, target, seat)
         if reason:
-            data = _data(
-                line,
-                line_id=line.pk,
-                order_id=line.order_id,
-                tried_table=target.number,
-                tried_seat=seat,
-                runner=staff.name,
-                message=reason,
-            )
-            checkpoint_record(
-                order=line.order,
-                line=line,
-                code="wrong_delivery_prevented",
-                actor_staff=staff,
-                at=now,
-                note=reason,
-                data=data,
-            )
-            # The owner is told (their floor view and console show the alert).
-            record_event(
-                need=line.order.need,
-                kind=EventKind.ALERT,
-                actor_staff=staff,
-                data={**data, "message": reason, "reason": "wrong_delivery_prevented"},
-                at=now,
-            )
+            _refusal_record(staff, line, target=target, seat=seat, reason=reason, now=now)
             return DeliveryResult(line=line, prevented=True, reason=reason, field=field)
         _set(line, status=LineStatus.SERVED, served_at=now)
         checkpoint_record(
@@ -340,6 +312,61 @@ def line_deliver(
         )
         _order_fulfilled_if_done(line.order, now)
     return DeliveryResult(line=line, prevented=False)
+
+
+def _mismatch(line: OrderLine, party: Party, target: Table, seat: int | None) -> tuple[str, str]:
+    """Why this plate must not be served here (and the field that is wrong), or nothing."""
+    if target.pk != party.table_id:
+        reason = _("This plate is for table %(right)s, not %(wrong)s.") % {
+            "right": party.table.number,
+            "wrong": target.number,
+        }
+        return reason, "table"
+    if seat is not None and line.seat is not None and seat != line.seat:
+        reason = _("This plate is for seat %(right)d, not seat %(wrong)d.") % {
+            "right": line.seat,
+            "wrong": seat,
+        }
+        return reason, "seat"
+    return "", ""
+
+
+def _refusal_record(
+    staff: StaffMember,
+    line: OrderLine,
+    *,
+    target: Table,
+    seat: int | None,
+    reason: str,
+    now: datetime,
+) -> None:
+    """A prevented wrong delivery: its checkpoint, and an alert to the owner."""
+    data = _data(
+        line,
+        line_id=line.pk,
+        order_id=line.order_id,
+        tried_table=target.number,
+        tried_seat=seat,
+        runner=staff.name,
+        message=reason,
+    )
+    checkpoint_record(
+        order=line.order,
+        line=line,
+        code="wrong_delivery_prevented",
+        actor_staff=staff,
+        at=now,
+        note=reason,
+        data=data,
+    )
+    # The owner is told (their floor view and console show the alert).
+    record_event(
+        need=line.order.need,
+        kind=EventKind.ALERT,
+        actor_staff=staff,
+        data={**data, "message": reason, "reason": "wrong_delivery_prevented"},
+        at=now,
+    )
 
 
 def line_deliver_or_refuse(**kwargs: Any) -> OrderLine:
