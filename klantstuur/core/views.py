@@ -2,15 +2,20 @@ from django.db import connection
 from django.db.utils import Error as DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from . import health
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers, 503 otherwise; ``?verbose=1`` adds the registered
+    reports (core.health), such as how far each reaction is behind the journal."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "unavailable"}, status=503)
+    if request.GET.get("verbose") in ("1", "true", "yes"):
+        return JsonResponse({"status": "ok", **health.reports()})
     return JsonResponse({"status": "ok"})
 
 
