@@ -8,9 +8,19 @@ found; lists come from selectors. So no module of the API, the console or the po
 """
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import klantstuur
+from klantstuur.businesses.selectors import colleague_for_staff
+from klantstuur.core.errors import NotFound
+from klantstuur.feedback.selectors import root_cause_for_staff
+from klantstuur.feedback.services import root_cause_create
+from klantstuur.floor.selectors import section_for_staff
+from klantstuur.floor.services import section_create
 
 ROOT = Path(klantstuur.__file__).parent
 INTERFACES = ("api", "console", "portal")
@@ -89,3 +99,26 @@ def view(request, me, need_id):
     return {"objects": objects}
 """
     assert violations(source, "console/example.py") == []
+
+
+# --- the gates added for this rule: their own business's object, nobody else's -------------
+
+
+def test_a_gate_lets_through_my_business_and_nobody_elses(world: Any) -> None:
+    me = world.manager
+    assert colleague_for_staff(staff=me, colleague_id=world.owner.pk) == world.owner
+    ours = section_create(business=world.x, name="Terras")
+    theirs = section_create(business=world.y, name="Terras")
+    assert section_for_staff(staff=me, section_id=ours.pk) == ours
+    cause = root_cause_create(staff=me, name="Late delivery")
+    assert root_cause_for_staff(staff=me, root_cause_id=cause.pk) == cause
+    refused: list[Callable[[], object]] = [
+        lambda: colleague_for_staff(staff=me, colleague_id=world.stranger.pk),
+        lambda: section_for_staff(staff=me, section_id=theirs.pk),
+        lambda: root_cause_for_staff(staff=world.stranger, root_cause_id=cause.pk),
+        lambda: root_cause_for_staff(staff=me, root_cause_id=0),
+    ]
+    for fetch in refused:
+        with pytest.raises(NotFound) as caught:
+            fetch()
+        assert caught.value.status == 404
