@@ -359,6 +359,9 @@ def test_it_keeps_the_invariants_over_any_sequence_of_steps(world: Any) -> None:
         settings=settings(
             max_examples=30,
             stateful_step_count=25,
+            # The same examples every run: the closing "every step happened" check
+            # would otherwise fail now and then on an unlucky draw.
+            derandomize=True,
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -7,14 +7,14 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from klantstuur.accounts.actors import customer_of, staff_of
-from klantstuur.accounts.models import ApiToken
+from klantstuur.accounts.selectors import token_for_key
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.core.errors import NotAllowed
 from klantstuur.customers.models import Customer
 
 
 def user_for_bearer(key: str) -> Any:
-    token = ApiToken.objects.for_key(key)
+    token = token_for_key(key)
     if token is None or not token.user.is_active:
         return None
     return token.user
@@ -25,7 +25,7 @@ class TokenAuth(HttpBearer):
         user = getattr(request, "_api_user", None) or user_for_bearer(token)
         if user is None:
             return None
-        # Both were fetched with the token (ApiToken.objects.for_key).
+        # Both were fetched with the token (token_for_key).
         request.api_staff = staff_of(user)  # type: ignore[attr-defined]
         request.api_customer = customer_of(user)  # type: ignore[attr-defined]
         return user

@@ -4,7 +4,7 @@ instructions, returns, and the customer's own data (export, erasure)."""
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,12 +13,14 @@ from pydantic import Field, StrictBool, StrictInt
 from standardwebhooks.webhooks import Webhook
 
 from klantstuur.businesses.models import Business, Role, StaffMember
-from klantstuur.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from klantstuur.businesses.selectors import carrier_account
+from klantstuur.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from klantstuur.customers.models import Customer
 from klantstuur.delivery import returns as return_services
 from klantstuur.delivery import selectors
 from klantstuur.delivery import services as delivery_services
-from klantstuur.delivery.models import DeliverySettings, ReturnRequest, WebhookReceipt
+from klantstuur.delivery.models import ReturnRequest
+from klantstuur.delivery.webhooks import webhook_receipt_record
 from klantstuur.instructions import services as instruction_services
 from klantstuur.instructions.engine import describe
 from klantstuur.orders import stock
@@ -344,12 +346,7 @@ def carrier_webhook(request: HttpRequest, slug: str) -> Any:
     Unsigned or wrongly signed: 401. Too old or too new (±5 min): 401. A message id seen
     before (a replay): 409. Nothing changes in any of these.
     """
-    found = (
-        DeliverySettings.objects.select_related("business")
-        .filter(business__slug=slug[:50])
-        .exclude(webhook_secret="")
-        .first()
-    )
+    found = selectors.settings_for_webhook(slug=slug)
     if found is None:
         raise NotFound(_("No webhook is configured here."))
     try:
@@ -367,22 +364,12 @@ def carrier_webhook(request: HttpRequest, slug: str) -> Any:
         raise Invalid(
             _("The carrier event is not valid: %(e)s") % {"e": str(exc)[:300]}, field="data"
         ) from None
-    carrier = (
-        StaffMember.objects.filter(business=found.business, role=Role.CARRIER)
-        .select_related("business")
-        .first()
-    )
+    carrier = carrier_account(business=found.business)
     if carrier is None:
         raise NotFound(_("No carrier integration account in this business."))
     message_id = request.headers.get("webhook-id", "")[:200]
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                WebhookReceipt.objects.create(business=found.business, message_id=message_id)
-        except IntegrityError:
-            raise Conflict(
-                _("This webhook message was received before (a replay)."), field="webhook-id"
-            ) from None
+        webhook_receipt_record(business=found.business, message_id=message_id)
         rec = _ingest(carrier, item, source="webhook")
     return Status(201, _event_out(rec))
 
@@ -563,8 +550,7 @@ def my_return_start(request: HttpRequest, order_id: int, payload: ReturnIn) -> A
         method=payload.method,
         pickup_point=payload.pickup_point,
     )
-    ret = ReturnRequest.objects.select_related("need__owner").get(pk=ret.pk)
-    return Status(201, _return_out(ret))
+    return Status(201, _return_out(selectors.return_with_owner(return_id=ret.pk)))
 
 
 class ArrivedIn(In):
@@ -578,4 +564,4 @@ def return_arrived(request: HttpRequest, return_id: int, payload: ArrivedIn) -> 
         raise NotFound(_("No such return."))
     ret = return_services.return_for_staff(staff=me, return_id=return_id)
     ret = return_services.return_arrived(staff=me, ret=ret, refund_cents=payload.refund_cents)
-    return _return_out(ReturnRequest.objects.select_related("need__owner").get(pk=ret.pk))
+    return _return_out(selectors.return_with_owner(return_id=ret.pk))

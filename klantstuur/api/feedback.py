@@ -10,10 +10,12 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictInt
 
 from klantstuur.businesses.models import StaffMember
+from klantstuur.businesses.selectors import colleague_for_staff
 from klantstuur.core.errors import Invalid, NotFound
 from klantstuur.core.zones import zone
 from klantstuur.customers.models import Customer
 from klantstuur.feedback import services
+from klantstuur.floor.selectors import party_has_order
 from klantstuur.metrics import selectors as metrics
 from klantstuur.metrics.models import NeedFacts
 
@@ -55,7 +57,7 @@ def _feedback_customer(request: HttpRequest, payload: FeedbackIn) -> Customer:
     # A guest at a table rates only their own party's plates and need.
     if payload.need_id is not None and payload.need_id != party.need_id:
         raise NotFound(_("No such need."), field="need_id")
-    if payload.order_id is not None and not party.orders.filter(pk=payload.order_id).exists():
+    if payload.order_id is not None and not party_has_order(party=party, order_id=payload.order_id):
         raise NotFound(_("No such order."), field="order_id")
     return party.need.customer
 
@@ -182,8 +184,10 @@ def scope_of(me: StaffMember, params: MetricsParams) -> metrics.Scope:
         if not (text.isascii() and text.isdecimal()) or int(text) > MAX_ID:
             raise Invalid(_("Use `me` or a staff id."), field="owner")
         owner_id = int(text)
-        if not StaffMember.objects.filter(pk=owner_id, business_id=me.business_id).exists():
-            raise NotFound(_("No such colleague."), field="owner")
+        try:
+            colleague_for_staff(staff=me, colleague_id=owner_id)
+        except NotFound:
+            raise NotFound(_("No such colleague."), field="owner") from None
     today = timezone.now().astimezone(zone(me.business.time_zone)).date()
     return metrics.scope_for(
         business_id=me.business_id,

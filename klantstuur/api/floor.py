@@ -16,13 +16,13 @@ from ninja import Query, Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import Field, StrictInt, field_validator
 
-from klantstuur.businesses.models import StaffMember
+from klantstuur.businesses.selectors import colleague_for_staff
 from klantstuur.core.errors import Invalid, NotAllowed, NotFound
 from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.floor import boards, kitchen
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
-from klantstuur.floor.models import Party, PartyStatus, Section
+from klantstuur.floor.models import Party, PartyStatus
 from klantstuur.orders.models import Order, OrderLine
 
 from . import auth
@@ -36,15 +36,9 @@ class GuestAuth(HttpBearer):
     """A party's guest token as a bearer token (only while the party is at the table)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        if not token or len(token) > 64:
-            return None
-        party = (
-            Party.objects.select_related("table", "need__owner", "business")
-            .filter(guest_token=token)
-            .exclude(status=PartyStatus.LEFT)
-            .first()
-        )
-        if party is None:
+        try:
+            party = floor_selectors.party_for_guest(token=token)
+        except NotFound:
             return None
         request.api_guest_party = party  # type: ignore[attr-defined]
         request.api_staff = None  # type: ignore[attr-defined]
@@ -178,13 +172,7 @@ class TablePage(Schema):
 @router.get("/floor/tables", response=TablePage)
 def table_list(request: HttpRequest, params: Query[PageParams]) -> Any:
     me = auth.staff(request)
-    from klantstuur.floor.models import Table
-
-    qs = (
-        Table.objects.filter(business_id=me.business_id)
-        .select_related("section__host")
-        .order_by("section_id", "number")
-    )
+    qs = floor_selectors.tables_of(business_id=me.business_id)
 
     def out(t: Any) -> dict[str, Any]:
         host = t.section.host
@@ -217,12 +205,11 @@ def section_host(request: HttpRequest, section_id: int, payload: HostIn) -> Any:
     me = auth.staff(request)
     if not me.is_manager and me.role != "lead":
         raise NotAllowed(_("Managers and team leads set the hosts of a shift."))
-    section = Section.objects.filter(pk=section_id, business_id=me.business_id).first()
-    if section is None:
-        raise NotFound(_("No such section."))
-    host = StaffMember.objects.filter(pk=payload.staff_id, business_id=me.business_id).first()
-    if host is None:
-        raise Invalid(_("No such colleague."), field="staff_id")
+    section = floor_selectors.section_for_staff(staff=me, section_id=section_id)
+    try:
+        host = colleague_for_staff(staff=me, colleague_id=payload.staff_id)
+    except NotFound:
+        raise Invalid(_("No such colleague."), field="staff_id") from None
     floor_services.section_assign_host(actor=me, section=section, host=host)
     return {"id": section.pk, "name": section.name, "host": {"id": host.pk, "name": host.name}}
 

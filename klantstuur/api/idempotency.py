@@ -3,16 +3,15 @@
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from klantstuur.accounts.models import IdempotencyRecord
-from klantstuur.floor.models import Party, PartyStatus
+from klantstuur.accounts import idempotency as records
+from klantstuur.accounts.idempotency import PENDING
+from klantstuur.floor.selectors import party_id_for_guest
 
 from .auth import user_for_bearer
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-PENDING = 0
 
 
 class IdempotencyMiddleware:
@@ -42,27 +41,21 @@ class IdempotencyMiddleware:
             scope = _guest_scope(token) if token else ""
             if not scope:
                 return self.get_response(request)  # the API answers 401
-        owner = {"user": user, "scope": scope}
+        owner: dict[str, Any] = {"user": user, "scope": scope}
 
         # Claim the key first; a concurrent or later retry finds the claim.
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    **owner,
-                    key=key,
-                    method=request.method or "",
-                    path=request.path,
-                    status_code=PENDING,
-                    body=b"",
-                )
-        except IntegrityError:
+        record = records.record_claim(
+            **owner, key=key, method=request.method or "", path=request.path
+        )
+        if record is None:
             return self._replay(owner, key, request)
 
         response = self.get_response(request)
         if response.status_code >= 500 or getattr(response, "streaming", False):
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            records.record_forget(record=record)
             return response
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
+        records.record_keep(
+            record=record,
             status_code=response.status_code,
             content_type=response.get("Content-Type", "application/json"),
             body=response.content,
@@ -70,7 +63,7 @@ class IdempotencyMiddleware:
         return response
 
     def _replay(self, owner: dict[str, Any], key: str, request: HttpRequest) -> HttpResponse:
-        record = IdempotencyRecord.objects.filter(**owner, key=key).first()
+        record = records.record_of(**owner, key=key)
         if record is None:  # pragma: no cover - deleted between the two queries
             return JsonResponse({"detail": "Retry the request."}, status=409)
         if record.method != request.method or record.path != request.path:
@@ -95,12 +88,5 @@ class IdempotencyMiddleware:
 
 def _guest_scope(token: str) -> str:
     """A seated party's guest token (see api/floor.py GuestAuth) scopes its own retries."""
-    if len(token) > 64:
-        return ""
-    party_id = (
-        Party.objects.filter(guest_token=token)
-        .exclude(status=PartyStatus.LEFT)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    party_id = party_id_for_guest(token=token)
     return f"guest:{party_id}" if party_id else ""

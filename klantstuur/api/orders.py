@@ -8,10 +8,10 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictInt
 
 from klantstuur.businesses.models import Business
-from klantstuur.core.errors import Invalid, NotAllowed
+from klantstuur.core.errors import Invalid, NotAllowed, NotFound
 from klantstuur.customers.selectors import customer_for_staff
-from klantstuur.floor.models import Party
 from klantstuur.floor.ordering import party_order_place
+from klantstuur.floor.selectors import party_for_staff
 from klantstuur.orders import selectors
 from klantstuur.orders.checkpoints import label
 from klantstuur.orders.models import Order, OrderChannel
@@ -190,9 +190,10 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
     if payload.party_id is not None and payload.customer_id is not None:
         raise Invalid(_("Give party_id or customer_id, not both."), field="party_id")
     if payload.party_id is not None:
-        party = Party.objects.filter(pk=payload.party_id, business=business).first()
-        if party is None:
-            raise Invalid(_("No such party."), field="party_id")
+        try:
+            party = party_for_staff(staff=me, party_id=payload.party_id)
+        except NotFound:
+            raise Invalid(_("No such party."), field="party_id") from None
     elif payload.customer_id is not None:
         customer = customer_for_staff(staff=me, customer_id=payload.customer_id)
     else:

@@ -9,9 +9,8 @@ from ninja import NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
 
-from klantstuur.businesses.models import StaffMember
-from klantstuur.businesses.selectors import staff_of_business
-from klantstuur.core.errors import DomainError, Invalid
+from klantstuur.businesses.selectors import colleague_for_staff, staff_of_business
+from klantstuur.core.errors import DomainError, Invalid, NotFound
 from klantstuur.customers import services as customer_services
 from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.needs import selectors, services
@@ -212,11 +211,10 @@ def need_message(request: HttpRequest, need_id: int, payload: schemas.MessageIn)
 def handoff_offer(request: HttpRequest, need_id: int, payload: schemas.HandoffIn) -> Any:
     me = auth.staff(request)
     need = selectors.need_for_staff(staff=me, need_id=need_id)
-    to_staff = StaffMember.objects.filter(
-        pk=payload.to_staff_id, business_id=me.business_id
-    ).first()
-    if to_staff is None:
-        raise Invalid(_("No such colleague."), field="to_staff_id")
+    try:
+        to_staff = colleague_for_staff(staff=me, colleague_id=payload.to_staff_id)
+    except NotFound:
+        raise Invalid(_("No such colleague."), field="to_staff_id") from None
     handoff = services.handoff_offer(staff=me, need=need, to_staff=to_staff, reason=payload.reason)
     return 201, handoff_out(handoff, owner=need.owner)
 

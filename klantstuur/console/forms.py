@@ -62,9 +62,8 @@ class ColleagueField(forms.ModelChoiceField):
 
 
 class HandoffOfferForm(forms.Form):
-    to_staff = ColleagueField(
-        label=_("Colleague"), queryset=StaffMember.objects.none(), empty_label=None
-    )
+    # The choices are the caller's colleagues (``needs.selectors.colleagues``), set below.
+    to_staff = ColleagueField(label=_("Colleague"), queryset=None, empty_label=None)
     reason = forms.CharField(label=_("Why this colleague?"), max_length=2000, widget=_textarea(2))
 
     def __init__(self, *args: Any, colleagues: QuerySet[StaffMember], **kwargs: Any) -> None:
@@ -113,10 +112,10 @@ class NeedFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *NeedStatus.choices]
     )
-    owner = forms.ModelChoiceField(
+    owner: forms.ModelChoiceField[StaffMember] = forms.ModelChoiceField(
         label=_("Owner"),
         required=False,
-        queryset=StaffMember.objects.none(),
+        queryset=None,  # the business's owners, set below
         empty_label=_("Anyone"),
     )
 

@@ -14,7 +14,7 @@ from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
 
 from .models import FINAL_STATUSES as FINAL_DELIVERY_STATUSES
-from .models import Delivery, ReturnRequest
+from .models import Delivery, DeliverySettings, PickupPoint, ReturnRequest
 from .proactive import CHOICES
 
 NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
@@ -260,3 +260,22 @@ def staff_tracking(*, staff: StaffMember, order_id: int) -> dict[str, Any]:
         needs.append(problem)
     needs += [r.need for r in returns if r.need_id not in {n.pk for n in needs}]
     return {"order": order, "delivery": delivery, "returns": returns, "needs": needs}
+
+
+def settings_for_webhook(*, slug: str) -> DeliverySettings | None:
+    """The business a carrier webhook is addressed to, if it has a webhook secret."""
+    return (
+        DeliverySettings.objects.select_related("business")
+        .filter(business__slug=slug[:50])
+        .exclude(webhook_secret="")
+        .first()
+    )
+
+
+def return_with_owner(*, return_id: int) -> ReturnRequest:
+    """A return the caller has just been let through to, with the need's owner (to show)."""
+    return ReturnRequest.objects.select_related("need__owner").get(pk=return_id)
+
+
+def pickup_points_of(*, business_id: int) -> QuerySet[PickupPoint]:
+    return PickupPoint.objects.filter(business_id=business_id, active=True)

@@ -4,15 +4,15 @@ and a guest link opens only its own party while the party is at the table."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
 from klantstuur.needs.models import EventKind, JournalEvent
-from klantstuur.orders.models import UNSERVED, LineStatus, OrderLine
+from klantstuur.orders.models import UNSERVED, LineStatus, Order, OrderLine
 
-from .models import Party, PartyStatus, Table
+from .models import Party, PartyStatus, Section, Table
 
 MAX_TOKEN = 64
 
@@ -33,14 +33,30 @@ def party_for_guest(*, token: str) -> Party:
     if not token or len(token) > MAX_TOKEN:
         raise NotFound(_("This guest link does not work (any more)."))
     party = (
-        Party.objects.select_related("table__section", "need__owner", "business")
-        .filter(guest_token=token)
-        .exclude(status=PartyStatus.LEFT)
+        _seated(token)
+        .select_related("table__section", "need__owner", "need__customer", "business")
         .first()
     )
     if party is None:
         raise NotFound(_("This guest link does not work (any more)."))
     return party
+
+
+def party_id_for_guest(*, token: str) -> int | None:
+    """Only the id of the guest link's party (which retries an Idempotency-Key is for)."""
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    party_id: int | None = _seated(token).values_list("pk", flat=True).first()
+    return party_id
+
+
+def _seated(token: str) -> QuerySet[Party]:
+    return Party.objects.filter(guest_token=token).exclude(status=PartyStatus.LEFT)
+
+
+def table_taken(*, table: Table) -> bool:
+    """A party sits at the table (until it has paid and left)."""
+    return Party.objects.filter(table=table).exclude(status=PartyStatus.LEFT).exists()
 
 
 def table_by_qr(*, token: str) -> Table:
@@ -59,6 +75,31 @@ def table_for_staff(*, staff: StaffMember, number: str) -> Table:
     return table
 
 
+def tables_of(*, business_id: int) -> QuerySet[Table]:
+    """The floor plan: section by section, with each section's host."""
+    return (
+        Table.objects.filter(business_id=business_id)
+        .select_related("section__host")
+        .order_by("section_id", "number")
+    )
+
+
+def tables_to_print(*, business_id: int) -> QuerySet[Table]:
+    """Every table's QR card, by section name."""
+    return (
+        Table.objects.filter(business_id=business_id)
+        .select_related("section")
+        .order_by("section__name", "number")
+    )
+
+
+def section_for_staff(*, staff: StaffMember, section_id: int) -> Section:
+    section = Section.objects.filter(pk=section_id, business_id=staff.business_id).first()
+    if section is None:
+        raise NotFound(_("No such section."))
+    return section
+
+
 def active_parties(*, business_id: int) -> QuerySet[Party]:
     return (
         Party.objects.filter(business_id=business_id)
@@ -66,6 +107,43 @@ def active_parties(*, business_id: int) -> QuerySet[Party]:
         .select_related("table", "need__owner")
         .order_by("table__number")
     )
+
+
+def sections_of(*, business_id: int) -> QuerySet[Section]:
+    return (
+        Section.objects.filter(business_id=business_id)
+        .select_related("host")
+        .order_by("name", "id")
+    )
+
+
+# --- a party's orders ----------------------------------------------------------------
+
+
+def party_has_order(*, party: Party, order_id: int) -> bool:
+    """Is this order one of the party's own (a guest rates only their own plates)?"""
+    return Order.objects.filter(party=party, pk=order_id).exists()
+
+
+def orders_with_lines_of_party(*, party: Party) -> list[Order]:
+    """The guest's page: the party's orders, each with its lines and their items."""
+    return list(
+        Order.objects.filter(party=party)
+        .order_by("created_at", "id")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("id"))
+        )
+    )
+
+
+def held_courses(*, party: Party) -> list[tuple[int, str]]:
+    """(order, course) of every course still held back for the party, to fire."""
+    held = (
+        Order.objects.filter(party=party, lines__status=LineStatus.HELD)
+        .values_list("pk", "lines__course")
+        .distinct()
+    )
+    return sorted(set(held))
 
 
 @dataclass
@@ -81,11 +159,7 @@ class TableState:
 
 def floor_view(*, staff: StaffMember, now: datetime, only_mine: bool) -> list[TableState]:
     """The host's floor: every table with its party, waiting time and alerts (5 queries)."""
-    tables = list(
-        Table.objects.filter(business_id=staff.business_id)
-        .select_related("section__host")
-        .order_by("section_id", "number")
-    )
+    tables = list(tables_of(business_id=staff.business_id))
     parties = {p.table_id: p for p in active_parties(business_id=staff.business_id)}
     states = []
     for table in tables:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from klantstuur.businesses.models import Role
 from klantstuur.core.errors import Invalid
 
-from .models import ROLLUP_COUNTERS, DailyRollup, NeedFacts, ResponseRollup
+from .models import ROLLUP_COUNTERS, DailyRollup, NeedFacts, PromiseOutcome, ResponseRollup
 
 MAX_DAYS = 3 * 366
 
@@ -345,3 +345,50 @@ def recurrence(*, business_id: int, items: list[Any], now: datetime) -> dict[int
             "after_days": after_days,
         }
     return out
+
+
+# --- for the insight pages: series, one journey, one customer ------------------------------
+
+
+def daily_series(scope: Scope) -> QuerySet[Any]:
+    """Per-day sums for the dashboard's charts: one query over the roll-ups."""
+    return (
+        scope.rollups(DailyRollup.objects.all())
+        .values("day")
+        .annotate(
+            needs=Sum("needs"),
+            contacts=Sum("contacts"),
+            ei_sum=Sum("ei_sum"),
+            ei_count=Sum("ei_count"),
+            r_sum=Sum("ratings_sum"),
+            r_count=Sum("ratings_count"),
+        )
+        .order_by("day")
+    )
+
+
+def daily_counters(scope: Scope, names: list[str]) -> QuerySet[Any]:
+    """Each day of the period with the named roll-up counters summed (the CSV export)."""
+    return (
+        scope.rollups(DailyRollup.objects.all())
+        .values("day")
+        .annotate(**{n: Sum(n) for n in names})
+        .order_by("day")
+    )
+
+
+def facts_of_need(*, need_id: int) -> NeedFacts | None:
+    return NeedFacts.objects.filter(need_id=need_id).first()
+
+
+def promise_outcomes_of(*, need_id: int) -> list[PromiseOutcome]:
+    return list(PromiseOutcome.objects.filter(need_id=need_id).order_by("due_at"))
+
+
+def customer_summary(*, business_id: int, customer_id: int) -> dict[str, Any]:
+    """How many needs a customer had, and their mean experience index (up to 500)."""
+    facts = NeedFacts.objects.filter(customer_id=customer_id, business_id=business_id)
+    summary: dict[str, Any] = {"needs": facts.count(), "ei": None}
+    ei = [v for v in facts.values_list("experience_index", flat=True) if v is not None][:500]
+    summary["ei"] = round(sum(ei) / len(ei), 3) if ei else None
+    return summary

@@ -13,7 +13,15 @@ from klantstuur.core.errors import Invalid, NotFound
 from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
 
-from .models import ACTIVE_STATUSES, Handoff, HandoffStatus, JournalEvent, Need, NeedStatus
+from .models import (
+    ACTIVE_STATUSES,
+    EventKind,
+    Handoff,
+    HandoffStatus,
+    JournalEvent,
+    Need,
+    NeedStatus,
+)
 
 
 def need_for_staff(*, staff: StaffMember, need_id: int) -> Need:
@@ -132,3 +140,18 @@ def colleagues(*, staff: StaffMember) -> QuerySet[StaffMember]:
         .exclude(pk=staff.pk)
         .order_by("-on_duty", "name")
     )
+
+
+def needs_by_id(*, business_id: int, need_ids: list[int]) -> dict[int, Need]:
+    """The needs behind rows of figures, with customer and owner (one query)."""
+    return {
+        n.pk: n
+        for n in Need.objects.filter(pk__in=need_ids, business_id=business_id).select_related(
+            "customer", "owner"
+        )
+    }
+
+
+def feedback_given(*, need_id: int) -> QuerySet[JournalEvent]:
+    """What was rated already (the events' data names the touchpoint and the order)."""
+    return JournalEvent.objects.filter(need_id=need_id, kind=EventKind.FEEDBACK_GIVEN).only("data")

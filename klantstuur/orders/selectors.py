@@ -21,8 +21,10 @@ def _detail() -> QuerySet[Order]:
     )
 
 
-def order_for_staff(*, staff: StaffMember, order_id: int) -> Order:
-    order = one(_detail().filter(pk=order_id, business_id=staff.business_id))
+def order_for_staff(*, staff: StaffMember, order_id: int, detail: bool = True) -> Order:
+    """``detail=False``: the order's own row only, for a write that reads its lines itself."""
+    orders = _detail() if detail else Order.objects.all()
+    order = one(orders.filter(pk=order_id, business_id=staff.business_id))
     if order is None:
         raise NotFound(_("No such order."))
     return order

@@ -10,14 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from klantstuur.accounts.models import User
-from klantstuur.core.queries import one
 from klantstuur.core.zones import business_time
 from klantstuur.customers.models import Customer
+from klantstuur.customers.selectors import customer_for_login
 
 
 def _customer_with_business(user: Any) -> Customer | None:
     """The login's customer record and its business in one query (every portal page)."""
-    customer = one(Customer.objects.select_related("business").filter(user_id=user.pk))
+    customer = customer_for_login(user_id=user.pk)
     # Later customer_of(request.user) calls reuse it instead of asking again.
     User.customer.related.set_cached_value(user, customer)
     return customer

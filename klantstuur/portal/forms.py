@@ -5,14 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from klantstuur.businesses.models import Business
+from klantstuur.businesses.selectors import businesses_by_name
 from klantstuur.needs.models import NeedKind
 
 
 class LinkRequestForm(forms.Form):
     business = forms.ModelChoiceField(
         label=_("Where are you a customer?"),
-        queryset=Business.objects.order_by("name"),
+        queryset=businesses_by_name(),
         to_field_name="slug",
         empty_label=None,
     )

@@ -21,6 +21,7 @@ from klantstuur.accounts.services import magic_link
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.customers.models import Customer
+from klantstuur.customers.selectors import customer_by_email
 from klantstuur.needs import selectors, services
 from klantstuur.needs.models import Need
 from klantstuur.privacy.services import customer_update
@@ -59,7 +60,7 @@ def _with_language(response: HttpResponse, language: str) -> HttpResponse:
 
 
 def _customer_by_email(business_id: int, email: str) -> Customer | None:
-    return Customer.objects.filter(business_id=business_id, email__iexact=email.strip()).first()
+    return customer_by_email(business_id=business_id, email=email)
 
 
 def login(request: HttpRequest) -> HttpResponse:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from klantstuur.accounts.actors import staff_of
 from klantstuur.businesses.models import Role, StaffMember
+from klantstuur.businesses.selectors import colleague_for_staff, staff_of_business
 from klantstuur.catalog.models import Station
 from klantstuur.console.access import staff_page
 from klantstuur.core.errors import DomainError, NotFound
@@ -33,8 +34,8 @@ from klantstuur.floor.models import Party, PartyStatus, Section, Table
 from klantstuur.floor.ordering import party_order_place
 from klantstuur.floor.qr import qr_svg
 from klantstuur.live.streams import sse
-from klantstuur.orders.models import LineStatus, Order, OrderChannel, OrderLine
-from klantstuur.orders.selectors import catalog_of_business
+from klantstuur.orders.models import OrderChannel, OrderLine
+from klantstuur.orders.selectors import catalog_of_business, order_for_staff
 from klantstuur.orders.services import LineSpec
 
 ORDER_ROWS_PER_SEAT = 2
@@ -171,11 +172,6 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
     rows = []
     for s in range(1, party.table.seats + 1):
         rows += [s] * ORDER_ROWS_PER_SEAT
-    held = (
-        Order.objects.filter(party=party, lines__status=LineStatus.HELD)
-        .values_list("pk", "lines__course")
-        .distinct()
-    )
     return render(
         request,
         "floor/order.html",
@@ -186,7 +182,7 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
             "courses": courses,
             "rows": rows,
             "error": error,
-            "held": sorted(set(held)),
+            "held": floor_selectors.held_courses(party=party),
             "nav": "floor",
         },
         status=422 if error else 200,
@@ -196,9 +192,10 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
 @staff_page
 @require_POST
 def fire(request: HttpRequest, me: StaffMember, order_id: int) -> HttpResponse:
-    order = Order.objects.filter(pk=order_id, business_id=me.business_id).first()
-    if order is None:
-        raise Http404
+    try:
+        order = order_for_staff(staff=me, order_id=order_id, detail=False)
+    except NotFound:
+        raise Http404 from None
     try:
         kitchen.course_fire(staff=me, order=order, course=request.POST.get("course", "")[:20])
         messages.success(request, _("Course sent to the kitchen."))
@@ -428,6 +425,22 @@ def _require_shift_role(me: StaffMember) -> None:
         raise PermissionDenied
 
 
+def _shift_section(me: StaffMember, raw: str) -> Section:
+    if not (raw.isdecimal() and len(raw) < 12):
+        raise NotFound(_("No such section."))
+    return floor_selectors.section_for_staff(staff=me, section_id=int(raw))
+
+
+def _shift_host(me: StaffMember, raw: str) -> StaffMember:
+    """Not a colleague: the form's error (400), as for any refused choice."""
+    try:
+        if not (raw.isdecimal() and len(raw) < 12):
+            raise NotFound(_("No such colleague."))
+        return colleague_for_staff(staff=me, colleague_id=int(raw))
+    except NotFound:
+        raise DomainError(_("No such colleague.")) from None
+
+
 @staff_page
 def shift(request: HttpRequest, me: StaffMember) -> HttpResponse:
     """Who hosts which section this shift (the host owns the needs of new parties there)."""
@@ -437,21 +450,9 @@ def shift(request: HttpRequest, me: StaffMember) -> HttpResponse:
     if request.method == "POST":
         section_raw = request.POST.get("section", "")
         host_raw = request.POST.get("host", "")
-        section = (
-            Section.objects.filter(pk=int(section_raw), business_id=me.business_id).first()
-            if section_raw.isdecimal() and len(section_raw) < 12
-            else None
-        )
-        host = (
-            StaffMember.objects.filter(pk=int(host_raw), business_id=me.business_id).first()
-            if host_raw.isdecimal() and len(host_raw) < 12
-            else None
-        )
         try:
-            if section is None:
-                raise NotFound(_("No such section."))
-            if host is None:
-                raise DomainError(_("No such colleague."))
+            section = _shift_section(me, section_raw)
+            host = _shift_host(me, host_raw)
             floor_services.section_assign_host(actor=me, section=section, host=host)
             messages.success(
                 request,
@@ -461,18 +462,8 @@ def shift(request: HttpRequest, me: StaffMember) -> HttpResponse:
             return redirect("console_floor:shift")
         except DomainError as exc:
             error, status = exc.message, exc.status
-    sections = list(
-        Section.objects.filter(business_id=me.business_id)
-        .select_related("host")
-        .order_by("name", "id")
-    )
-    hosts = [
-        s
-        for s in StaffMember.objects.filter(business_id=me.business_id)
-        .select_related("user")
-        .order_by("name", "id")
-        if s.may_own_needs
-    ]
+    sections = list(floor_selectors.sections_of(business_id=me.business_id))
+    hosts = [s for s in staff_of_business(business_id=me.business_id) if s.may_own_needs]
     return render(
         request,
         "floor/shift.html",
@@ -485,11 +476,7 @@ def shift(request: HttpRequest, me: StaffMember) -> HttpResponse:
 def qr_codes(request: HttpRequest, me: StaffMember) -> HttpResponse:
     """Every table's QR code, to print: it opens the table's check-in page."""
     _require_shift_role(me)
-    tables = list(
-        Table.objects.filter(business_id=me.business_id)
-        .select_related("section")
-        .order_by("section__name", "number")
-    )
+    tables = list(floor_selectors.tables_to_print(business_id=me.business_id))
     cards = []
     for table in tables:
         url = request.build_absolute_uri(reverse("portal_guest:check_in", args=[table.qr_token]))

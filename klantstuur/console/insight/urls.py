@@ -1,21 +1,21 @@
 from django.urls import path
 
-from . import views
+from . import dashboard, exports, improvement, journeys, listening, loyalty
 
 app_name = "console_insight"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("drill/<slug:figure>/", views.drill, name="drill"),
-    path("journeys/<int:need_id>/", views.journey, name="journey"),
-    path("export.csv", views.export, name="export"),
-    path("listening/", views.listening, name="listening"),
-    path("listening/<int:sample_id>/listened", views.listen, name="listen"),
-    path("board/", views.board, name="board"),
-    path("board/causes", views.cause_add, name="cause_add"),
-    path("board/items", views.item_add, name="item_add"),
-    path("board/items/<int:item_id>", views.item_move, name="item_move"),
-    path("customers/", views.customers, name="customers"),
-    path("customers/<int:customer_id>/", views.customer, name="customer"),
-    path("customers/<int:customer_id>/reward", views.reward, name="reward"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("drill/<slug:figure>/", journeys.drill, name="drill"),
+    path("journeys/<int:need_id>/", journeys.journey, name="journey"),
+    path("export.csv", exports.export, name="export"),
+    path("listening/", listening.listening, name="listening"),
+    path("listening/<int:sample_id>/listened", listening.listen, name="listen"),
+    path("board/", improvement.board, name="board"),
+    path("board/causes", improvement.cause_add, name="cause_add"),
+    path("board/items", improvement.item_add, name="item_add"),
+    path("board/items/<int:item_id>", improvement.item_move, name="item_move"),
+    path("customers/", loyalty.customers, name="customers"),
+    path("customers/<int:customer_id>/", loyalty.customer, name="customer"),
+    path("customers/<int:customer_id>/reward", loyalty.reward, name="reward"),
 ]

@@ -10,13 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from klantstuur.core.errors import DomainError
+from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx
 from klantstuur.core.zones import business_time
 from klantstuur.customers.models import Customer
 from klantstuur.feedback import services
 from klantstuur.feedback.models import Survey, Touchpoint
 from klantstuur.feedback.wording import survey_text
+from klantstuur.floor.selectors import party_for_guest, party_has_order
 from klantstuur.portal.access import customer_page
 
 
@@ -94,21 +95,15 @@ def rate(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 def guest_rate(request: HttpRequest, token: str) -> HttpResponse:
     """A guest at a table rates their own party's plates through the guest link's token."""
-    from klantstuur.floor.models import Party, PartyStatus
-
-    party = (
-        Party.objects.select_related("need__customer", "business")
-        .filter(guest_token=token[:64])
-        .exclude(status=PartyStatus.LEFT)
-        .first()
-    )
-    if party is None:
-        raise Http404
+    try:
+        party = party_for_guest(token=token[:64])
+    except NotFound:
+        raise Http404 from None
     data = request.POST if request.method == "POST" else request.GET
     ctx = _rate_context(request, data)
     if ctx["need_id"] not in (None, party.need_id):
         raise Http404
-    if ctx["order_id"] is not None and not party.orders.filter(pk=ctx["order_id"]).exists():
+    if ctx["order_id"] is not None and not party_has_order(party=party, order_id=ctx["order_id"]):
         raise Http404
     ctx["need_id"] = party.need_id
     ctx["action"] = request.path

@@ -10,7 +10,6 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -22,11 +21,11 @@ from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx
 from klantstuur.core.zones import business_time
 from klantstuur.floor import selectors, services
-from klantstuur.floor.models import Party, PartyStatus
+from klantstuur.floor.models import Party
 from klantstuur.floor.ordering import party_order_place
 from klantstuur.live.streams import sse
-from klantstuur.needs.models import EventKind, JournalEvent
-from klantstuur.orders.models import LineStatus, Order, OrderChannel, OrderLine
+from klantstuur.needs.selectors import feedback_given
+from klantstuur.orders.models import LineStatus, OrderChannel
 from klantstuur.orders.selectors import catalog_of_business
 from klantstuur.orders.services import LineSpec
 
@@ -42,21 +41,10 @@ def _party(token: str) -> Party:
 
 
 def _context(party: Party) -> dict[str, Any]:
-    orders = list(
-        Order.objects.filter(party=party)
-        .order_by("created_at", "id")
-        .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=OrderLine.objects.select_related("item").order_by("id"),
-            )
-        )
-    )
+    orders = selectors.orders_with_lines_of_party(party=party)
     rated = {
         (e.data.get("touchpoint"), e.data.get("order_id"))
-        for e in JournalEvent.objects.filter(
-            need_id=party.need_id, kind=EventKind.FEEDBACK_GIVEN
-        ).only("data")
+        for e in feedback_given(need_id=party.need_id)
     }
     for found in orders:
         lines = list(found.lines.all())
@@ -210,7 +198,7 @@ def check_in(request: HttpRequest, qr: str) -> HttpResponse:
         table = selectors.table_by_qr(token=qr)
     except NotFound:
         raise Http404 from None
-    taken = Party.objects.filter(table=table).exclude(status=PartyStatus.LEFT).exists()
+    taken = selectors.table_taken(table=table)
     error = ""
     asked = False
     joining = request.POST.get("action") == "join"
@@ -232,7 +220,7 @@ def check_in(request: HttpRequest, qr: str) -> HttpResponse:
             return redirect("portal_guest:party", token=found.guest_token)
         except DomainError as exc:
             error = exc.message
-            taken = Party.objects.filter(table=table).exclude(status=PartyStatus.LEFT).exists()
+            taken = selectors.table_taken(table=table)
     with business_time(table.business.time_zone):
         return render(
             request,

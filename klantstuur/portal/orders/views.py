@@ -16,7 +16,6 @@ from klantstuur.customers.models import Customer
 from klantstuur.delivery import returns as return_services
 from klantstuur.delivery import selectors
 from klantstuur.delivery import services as delivery_services
-from klantstuur.delivery.models import PickupPoint
 from klantstuur.instructions import services as instruction_services
 from klantstuur.instructions.engine import describe
 from klantstuur.orders.checkpoints import label
@@ -29,7 +28,7 @@ from .forms import FIELD_MAP, ChangeForm, InstructionForm, PreferencesForm, Retu
 def _points(me: Customer) -> list[tuple[str, str]]:
     return [
         (p.code, f"{p.name}, {p.address}")
-        for p in PickupPoint.objects.filter(business_id=me.business_id, active=True)
+        for p in selectors.pickup_points_of(business_id=me.business_id)
     ]
 
 
