@@ -47,8 +47,8 @@ def _iso(value: Any) -> Any:
 
 def customer_export(*, customer: Customer) -> dict[str, Any]:
     """Everything held about the customer, as plain JSON (bounded number of queries)."""
+    from klantstuur.delivery.instructions.models import StandingInstruction
     from klantstuur.delivery.models import Delivery, ReturnRequest
-    from klantstuur.instructions.models import StandingInstruction
     from klantstuur.orders.models import Order
 
     needs = list(Need.objects.filter(customer=customer).select_related("owner").order_by("id"))
@@ -214,8 +214,8 @@ def _scrub(value: Any) -> Any:
 
 def erasures_carry_out(now: datetime) -> int:
     """Worker sweep: erase those who asked, once nothing is open any more."""
+    from klantstuur.delivery.instructions.models import StandingInstruction
     from klantstuur.delivery.models import Delivery, ReturnRequest
-    from klantstuur.instructions.models import StandingInstruction
 
     done = 0
     due = Customer.objects.filter(

@@ -9,9 +9,19 @@ class DeliveryConfig(AppConfig):
         from klantstuur.core import sweeps
         from klantstuur.customers import privacy
         from klantstuur.needs import reactions
+        from klantstuur.orders import fulfilment
 
         from . import proactive
+        from .services import booking
 
         reactions.register("delivery_problems", proactive.react, deferred=True)
         sweeps.register("delivery_promises", proactive.promises_check)
         sweeps.register("customer_erasures", privacy.erasures_carry_out)
+        fulfilment.register(
+            fulfilment.Fulfilment(
+                name="delivery",
+                placed=booking.delivery_book,
+                cancelling=booking.delivery_lock_for_cancel,
+                cancelled=booking.delivery_cancel,
+            )
+        )

@@ -23,9 +23,9 @@ from klantstuur.floor.models import Party, Table
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind
 
+from .checkpoints import checkpoint_record
 from .models import LINE_TRANSITIONS, UNSERVED, LineStatus, Order, OrderLine, OrderStatus
 from .promises import promise_lines
-from .services import checkpoint_record
 
 # Who may work a station's lines without being one of its members.
 ALL_STATIONS_ROLES = (Role.MANAGER, Role.LEAD)

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 
+from .checkpoints import checkpoint_record
 from .models import Checkpoint, LineStatus, OrderLine, OrderStatus
-from .services import checkpoint_record
 
 # Lines not yet made or sent may be reported out of stock.
 REPORTABLE = (LineStatus.HELD, LineStatus.RECEIVED)
