@@ -25,12 +25,6 @@ from .models import FINAL_STATUSES, UNDERWAY_STATUSES, Delivery, DeliveryStatus
 logger = logging.getLogger("klantstuur.delivery")
 
 CHOICES = ["another_date", "pickup_point", "neighbour"]
-REASONS = {
-    "attempt_failed": "attempt_failed",
-    "exception": "exception",
-    "not_out_for_delivery": "not_out_for_delivery",
-    "window_missed": "window_missed",
-}
 
 
 def react(event: JournalEvent) -> None:
