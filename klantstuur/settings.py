@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "klantstuur.floor",
     "klantstuur.orders",
     "klantstuur.delivery",
-    "klantstuur.instructions",
+    "klantstuur.delivery.instructions",
     "klantstuur.feedback",
     "klantstuur.metrics",
     "klantstuur.privacy",

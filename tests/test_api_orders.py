@@ -6,8 +6,8 @@ import pytest
 
 from klantstuur.catalog.models import CatalogItem, Station
 from klantstuur.needs.models import EventKind, JournalEvent, Need
+from klantstuur.orders.checkpoints import checkpoint_record
 from klantstuur.orders.models import Checkpoint, Order
-from klantstuur.orders.services import checkpoint_record
 from tests.conftest import World
 
 

@@ -17,18 +17,19 @@ from klantstuur.businesses.services import staff_create
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.core.errors import DomainError, Invalid, NotFound
 from klantstuur.customers.models import Customer
-from klantstuur.delivery import services
 from klantstuur.delivery.models import (
     CarrierEvent,
     Delivery,
     DeliverySettings,
     DeliveryWindow,
 )
+from klantstuur.delivery.services import ingest
 from klantstuur.needs import reactions
 from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.checkpoints import CARRIER_CODES
 from klantstuur.orders.models import Checkpoint, Order
 from klantstuur.orders.services import LineSpec, order_place
+from tests import carrier_oracle
 from tests.conftest import World
 from tests.helpers import assert_error
 
@@ -232,7 +233,7 @@ def test_refusals_are_listed_by_index_and_only_the_good_events_are_stored(
 
 def test_the_service_refuses_bad_types_by_index(world: World, item: CatalogItem) -> None:
     (mine,) = orders(world, item, 1)
-    results = services.carrier_events_record(
+    results = ingest.carrier_events_record(
         staff=world.carrier,
         events=[
             {"order_id": "1", "status": "in_transit"},
@@ -304,7 +305,7 @@ def _prepare(pairs: list[tuple[Order, Order]], base: datetime) -> None:
         elif kind == 5:  # a later checkpoint than any new one: the latest stays
             later = base + timedelta(minutes=12)
             for o in (a, b):
-                services.shop_scan_record(staff=o.created_by, order_id=o.pk, code="packed")  # type: ignore[arg-type]
+                ingest.shop_scan_record(staff=o.created_by, order_id=o.pk, code="packed")  # type: ignore[arg-type]
             Checkpoint.objects.filter(order_id__in=ids, code="packed").update(at=later)
 
 
@@ -374,7 +375,7 @@ def test_the_batch_leaves_what_recording_one_by_one_leaves(
     _prepare(pairs, base)
     events = _events(pairs, rng, base)
     now = timezone.now()
-    results = services.carrier_events_record(
+    results = ingest.carrier_events_record(
         staff=world.carrier,
         events=[
             {
@@ -393,7 +394,7 @@ def test_the_batch_leaves_what_recording_one_by_one_leaves(
     with transaction.atomic():
         for k in sorted(range(len(events)), key=lambda k: (events[k]["pair"], k)):
             e = events[k]
-            reference[k] = services._record(
+            reference[k] = carrier_oracle.record_one(
                 staff=world.carrier,
                 order_id=pairs[e["pair"]][1].pk,
                 code=e["status"],
@@ -540,7 +541,7 @@ def test_a_concurrent_insert_of_the_same_event_id_falls_back_one_by_one(
         == 1
     )
     before = (Checkpoint.objects.count(), JournalEvent.objects.count())
-    monkeypatch.setattr(services, "_stored", lambda staff, ids: {})  # the check misses it
+    monkeypatch.setattr(ingest, "_stored", lambda staff, ids: {})  # the check misses it
     client = api(world.carrier)
     with commits() as callbacks:
         r = client.post(
@@ -569,10 +570,10 @@ def test_a_concurrent_insert_of_the_same_event_id_falls_back_one_by_one(
 def test_refusals_raise_on_the_single_path(world: World, item: CatalogItem) -> None:
     (order,) = orders(world, item, 1)
     with pytest.raises(NotFound):
-        services.carrier_event_record(staff=world.carrier, order_id=987654, status="in_transit")
+        ingest.carrier_event_record(staff=world.carrier, order_id=987654, status="in_transit")
     with pytest.raises(Invalid):
-        services.carrier_event_record(staff=world.carrier, order_id=order.pk, status="nope")
-    rec = services.carrier_event_record(
+        ingest.carrier_event_record(staff=world.carrier, order_id=order.pk, status="nope")
+    rec = ingest.carrier_event_record(
         staff=world.carrier, order_id=order.pk, status="delivered", external_id="d"
     )
     assert not rec.duplicate and rec.event.pk

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from klantstuur.delivery import services
 from klantstuur.delivery.models import CarrierEvent, Delivery
+from klantstuur.delivery.services import ingest
 from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.orders.models import Checkpoint
 from tests.conftest import World
@@ -41,12 +41,12 @@ def test_overlapping_batches_store_every_event_id_once(world: World) -> None:
 
     def post(ids: list[int]) -> Any:
         return lambda: results.append(
-            services.carrier_events_record(staff=world.carrier, events=batch(ids))
+            ingest.carrier_events_record(staff=world.carrier, events=batch(ids))
         )
 
     def single(n: int) -> Any:
         e = batch([n])[0]
-        return lambda: services.carrier_event_record(
+        return lambda: ingest.carrier_event_record(
             staff=world.carrier,
             order_id=e["order_id"],
             status=e["status"],
@@ -86,7 +86,7 @@ def test_a_cancel_racing_carrier_events_for_the_same_orders_never_deadlocks(
     for o in some:
         jobs.append(lambda o=o: order_cancel(order=o, reason="changed my mind"))
         jobs.append(
-            lambda o=o: services.carrier_events_record(
+            lambda o=o: ingest.carrier_events_record(
                 staff=world.carrier,
                 events=[{"order_id": o.pk, "status": "in_transit", "event_id": f"c{o.pk}"}],
             )

@@ -3,8 +3,8 @@
 
 from typing import Any
 
+from klantstuur.delivery.instructions.models import InstructionRun
 from klantstuur.delivery.models import Delivery, SlotLoad
-from klantstuur.instructions.models import InstructionRun
 from klantstuur.needs.models import EventKind, JournalEvent, Remedy
 from klantstuur.orders.cancel import order_cancel
 from klantstuur.orders.models import Checkpoint, Order, OrderLine

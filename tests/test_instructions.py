@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from klantstuur.delivery import proactive
+from klantstuur.delivery.instructions.late import late_rules
+from klantstuur.delivery.instructions.models import InstructionRun, StandingInstruction
 from klantstuur.delivery.models import Delivery
-from klantstuur.instructions.models import InstructionRun, StandingInstruction
 from klantstuur.needs.models import EventKind, JournalEvent, Remedy
 from klantstuur.orders.models import Order
 from tests.conftest import World
@@ -121,10 +121,10 @@ def test_late_by_n_hours_cancels_and_refunds_within_the_owners_authority(
     )
     order = _order(api, world, shop)
     day = tomorrow()
-    proactive.late_rules(at(day, 21) + timedelta(hours=23))
+    late_rules(at(day, 21) + timedelta(hours=23))
     assert Order.objects.get(pk=order.pk).status == "placed"
-    assert proactive.late_rules(at(day, 21) + timedelta(hours=25)) == 1
-    assert proactive.late_rules(at(day, 21) + timedelta(hours=26)) == 0
+    assert late_rules(at(day, 21) + timedelta(hours=25)) == 1
+    assert late_rules(at(day, 21) + timedelta(hours=26)) == 0
     assert Order.objects.get(pk=order.pk).status == "cancelled"
     assert Delivery.objects.get(order=order).status == "cancelled"
     refund = Remedy.objects.get()

@@ -18,11 +18,12 @@ from klantstuur.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from klantstuur.customers.models import Customer
 from klantstuur.delivery import returns as return_services
 from klantstuur.delivery import selectors
-from klantstuur.delivery import services as delivery_services
+from klantstuur.delivery.instructions import services as instruction_services
+from klantstuur.delivery.instructions.engine import describe
 from klantstuur.delivery.models import ReturnRequest
+from klantstuur.delivery.services import booking, ingest
+from klantstuur.delivery.services import options as choices
 from klantstuur.delivery.webhooks import webhook_receipt_record
-from klantstuur.instructions import services as instruction_services
-from klantstuur.instructions.engine import describe
 from klantstuur.orders import stock
 from klantstuur.orders.checkpoints import label
 from klantstuur.orders.selectors import order_for_customer
@@ -99,7 +100,7 @@ def delivery_options(request: HttpRequest, postcode: str = "") -> Any:
     business: Business = member.business if member else who.business  # type: ignore[union-attr]
     if len(postcode) > 10:
         raise Invalid(_("A Dutch postcode, like 1012 AB."), field="postcode")
-    return delivery_services.delivery_options(business=business, postcode=postcode)
+    return choices.delivery_options(business=business, postcode=postcode)
 
 
 # --- an order's delivery --------------------------------------------------------------
@@ -150,7 +151,7 @@ def my_delivery_change(request: HttpRequest, order_id: int, payload: DeliveryIn)
     changes = payload.dict(exclude_unset=True)
     if not changes:
         raise Invalid(_("Give a date, a window or a place."), field="date")
-    delivery_services.delivery_change(customer=who, order=order, request=changes)
+    booking.delivery_change(customer=who, order=order, request=changes)
     return selectors.delivery_out(selectors.delivery_for_customer(customer=who, order_id=order.pk))
 
 
@@ -207,7 +208,7 @@ def _carrier(request: HttpRequest) -> StaffMember:
     return me
 
 
-def _event_out(rec: delivery_services.Recorded) -> dict[str, Any]:
+def _event_out(rec: ingest.Recorded) -> dict[str, Any]:
     e = rec.event
     return {
         "id": e.pk,
@@ -218,10 +219,8 @@ def _event_out(rec: delivery_services.Recorded) -> dict[str, Any]:
     }
 
 
-def _ingest(
-    me: StaffMember, payload: CarrierEventIn, source: str = "api"
-) -> delivery_services.Recorded:
-    return delivery_services.carrier_event_record(
+def _ingest(me: StaffMember, payload: CarrierEventIn, source: str = "api") -> ingest.Recorded:
+    return ingest.carrier_event_record(
         staff=me,
         order_id=payload.order_id,
         status=payload.status,
@@ -261,7 +260,7 @@ def carrier_events_batch(request: HttpRequest, payload: BatchIn) -> Any:
             )
             continue
         valid.append((n, item.model_dump()))
-    results = delivery_services.carrier_events_record(staff=me, events=[e for _n, e in valid])
+    results = ingest.carrier_events_record(staff=me, events=[e for _n, e in valid])
     accepted = duplicates = 0
     for (n, _e), rec in zip(valid, results, strict=True):
         if isinstance(rec, DomainError):
@@ -285,7 +284,7 @@ class ScanIn(In):
 @router.post("/orders/{order_id}/scans", response={201: CarrierEventOut})
 def shop_scan(request: HttpRequest, order_id: int, payload: ScanIn) -> Any:
     me = auth.staff(request)
-    rec = delivery_services.shop_scan_record(
+    rec = ingest.shop_scan_record(
         staff=me,
         order_id=_id(order_id),
         code=payload.code,

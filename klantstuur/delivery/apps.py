@@ -8,8 +8,18 @@ class DeliveryConfig(AppConfig):
     def ready(self) -> None:
         from klantstuur.core import sweeps
         from klantstuur.needs import reactions
+        from klantstuur.orders import fulfilment
 
         from . import proactive
+        from .services import booking
 
         reactions.register("delivery_problems", proactive.react, deferred=True)
         sweeps.register("delivery_promises", proactive.promises_check)
+        fulfilment.register(
+            fulfilment.Fulfilment(
+                name="delivery",
+                placed=booking.delivery_book,
+                cancelling=booking.delivery_lock_for_cancel,
+                cancelled=booking.delivery_cancel,
+            )
+        )

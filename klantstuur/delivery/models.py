@@ -114,23 +114,46 @@ class DeliveryStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# Delivery status a carrier status leads to.
-CARRIER_STATUS_EFFECT: dict[str, str] = {
-    "info_received": DeliveryStatus.IN_TRANSIT,
-    "in_transit": DeliveryStatus.IN_TRANSIT,
-    "handed_to_carrier": DeliveryStatus.IN_TRANSIT,
-    "out_for_delivery": DeliveryStatus.OUT_FOR_DELIVERY,
-    "attempt_failed": DeliveryStatus.ATTEMPT_FAILED,
-    "exception": DeliveryStatus.EXCEPTION,
-    "available_for_pickup": DeliveryStatus.AVAILABLE_FOR_PICKUP,
-    "delivered": DeliveryStatus.DELIVERED,
+_S = DeliveryStatus
+# Who moves a delivery from one status to another: the one table (as needs.models.TRANSITIONS
+# for a need). "carrier": a carrier event or shop scan whose checkpoint moves a delivery there
+# (CheckpointCode.meaning.moves_delivery_to), unless an event already applied is later;
+# "choice": the customer (or a standing instruction) chooses again after a broken promise;
+# "cancel": the order is cancelled. A status without a way out is final.
+_OPEN = (
+    _S.SCHEDULED,
+    _S.IN_TRANSIT,
+    _S.OUT_FOR_DELIVERY,
+    _S.ATTEMPT_FAILED,
+    _S.EXCEPTION,
+    _S.AVAILABLE_FOR_PICKUP,
+)
+_CARRIER_TARGETS = (
+    _S.IN_TRANSIT,
+    _S.OUT_FOR_DELIVERY,
+    _S.ATTEMPT_FAILED,
+    _S.EXCEPTION,
+    _S.AVAILABLE_FOR_PICKUP,
+    _S.DELIVERED,
+)
+TRANSITIONS: dict[tuple[str, str], str] = {
+    **{(old, new): "carrier" for old in _OPEN for new in _CARRIER_TARGETS},
+    (_S.ATTEMPT_FAILED, _S.SCHEDULED): "choice",
+    (_S.EXCEPTION, _S.SCHEDULED): "choice",
+    **{(old, _S.CANCELLED): "cancel" for old in _OPEN},
 }
+
+
+def can_transition(old: str, new: str, by: str) -> bool:
+    return TRANSITIONS.get((old, new)) == by
+
+
 # Nothing moves a delivery out of these.
-FINAL_STATUSES = (DeliveryStatus.DELIVERED, DeliveryStatus.CANCELLED)
+FINAL_STATUSES = tuple(s for s in _S if not any(old == s for old, _new in TRANSITIONS))
 # The customer may choose again at any time in these (the promise broke).
-BROKEN_STATUSES = (DeliveryStatus.ATTEMPT_FAILED, DeliveryStatus.EXCEPTION)
-# Watched by the "promise about to break" sweep.
-UNDERWAY_STATUSES = (DeliveryStatus.SCHEDULED, DeliveryStatus.IN_TRANSIT)
+BROKEN_STATUSES = tuple(s for s in _S if can_transition(s, _S.SCHEDULED, "choice"))
+# Watched by the "promise about to break" sweep: booked or with the carrier, not yet out.
+UNDERWAY_STATUSES = (_S.SCHEDULED, _S.IN_TRANSIT)
 
 
 class Delivery(models.Model):

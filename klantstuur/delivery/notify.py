@@ -17,6 +17,8 @@ from django_tasks import task
 
 from klantstuur.needs.models import EventKind, JournalEvent
 
+from . import hooks
+
 logger = logging.getLogger("klantstuur.delivery")
 
 NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
@@ -27,21 +29,6 @@ def enqueue(event_id: int) -> None:
         send_alert.enqueue(event_id)
     except Exception:  # a notification never undoes the change
         logger.exception("could not enqueue delivery alert %s", event_id)
-
-
-def preferences(customer_id: int) -> tuple[str, str | None]:
-    """(channel, language) from the customer's standing instructions, if any."""
-    from klantstuur.instructions.models import Action, StandingInstruction
-
-    channel, language = "email", None
-    for action, params in StandingInstruction.objects.filter(
-        customer_id=customer_id, active=True, action__in=(Action.CONTACT, Action.LANGUAGE)
-    ).values_list("action", "params"):
-        if action == Action.CONTACT:
-            channel = params.get("channel", "email")
-        elif action == Action.LANGUAGE:
-            language = params.get("language")
-    return channel, language
 
 
 # Carrier reasons and alert reasons in words (timelines, the staff page).
@@ -96,7 +83,7 @@ def send_alert(event_id: int) -> int:
     if event is None or event.need is None:
         return 0
     customer = event.customer
-    channel, language = preferences(customer.pk)
+    channel, language = hooks.contact_preferences(customer.pk)
     if not customer.email or not customer.notify_by_email or channel != "email":
         return 0
     order_id = event.data.get("order_id")

@@ -17,19 +17,14 @@ from django.utils.translation import gettext as _
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import ACTIVE_STATUSES, EventKind, JournalEvent, Need
 from klantstuur.needs.services import need_open
+from klantstuur.orders.checkpoints import PROBLEM_CODES
 
+from . import hooks
 from .models import FINAL_STATUSES, UNDERWAY_STATUSES, Delivery, DeliveryStatus
 
 logger = logging.getLogger("klantstuur.delivery")
 
-PROBLEM_CODES = ("attempt_failed", "exception")
 CHOICES = ["another_date", "pickup_point", "neighbour"]
-REASONS = {
-    "attempt_failed": "attempt_failed",
-    "exception": "exception",
-    "not_out_for_delivery": "not_out_for_delivery",
-    "window_missed": "window_missed",
-}
 
 
 def react(event: JournalEvent) -> None:
@@ -48,7 +43,8 @@ def react(event: JournalEvent) -> None:
     )
 
 
-def _reuse_or_open(delivery: Delivery) -> Need:
+def problem_need(delivery: Delivery) -> Need:
+    """The need a delivery problem goes to: the open problem's, the order's, or a new one."""
     for need_id in (delivery.problem_need_id, delivery.order.need_id):
         if need_id:
             need = Need.objects.filter(pk=need_id, status__in=ACTIVE_STATUSES).first()
@@ -71,9 +67,8 @@ def problem_raise(
     note: str = "",
     now: datetime | None = None,
 ) -> JournalEvent | None:
-    """Take up one delivery problem: owner, instructions, then the customer's message."""
-    from klantstuur.instructions import engine
-
+    """Take up one delivery problem: owner, instructions (``hooks.problem_handle``), then
+    the customer's message."""
     now = now or timezone.now()
     with transaction.atomic():
         delivery = (
@@ -84,7 +79,7 @@ def problem_raise(
         )
         if delivery is None or delivery.status in FINAL_STATUSES:
             return None
-        need = _reuse_or_open(delivery)
+        need = problem_need(delivery)
         if delivery.problem_need_id != need.pk:
             Delivery.objects.filter(pk=delivery.pk).update(problem_need=need)
             delivery.problem_need = need
@@ -93,7 +88,7 @@ def problem_raise(
             conditions.add("not_at_home")
         if reason == "exception" and detail == "out_of_stock":
             conditions = {"out_of_stock"}
-        done = engine.carry_out(
+        done = hooks.problem_handle(
             delivery=delivery, need=need, conditions=conditions, trigger_key=trigger_key, now=now
         )
         delivery.refresh_from_db()
@@ -174,49 +169,5 @@ def promises_check(now: datetime) -> int:
                 order_id=order_id, reason="window_missed", trigger_key=f"missed-v{version}", now=now
             )
             done += 1
-    done += late_rules(now)
+    done += hooks.promises_sweep(now)  # the standing instructions: "if late by N hours"
     return done
-
-
-def late_rules(now: datetime) -> int:
-    """Carry out "if late by more than N hours" instructions (once per delivery version)."""
-    from klantstuur.instructions import engine
-
-    late = list(
-        Delivery.objects.filter(
-            status__in=(
-                *UNDERWAY_STATUSES,
-                DeliveryStatus.OUT_FOR_DELIVERY,
-                DeliveryStatus.ATTEMPT_FAILED,
-                DeliveryStatus.EXCEPTION,
-            ),
-            window_end__lte=now - timedelta(hours=1),
-            window_end__gte=now - timedelta(days=14),
-            customer__instructions__condition="late",
-            customer__instructions__active=True,
-        )
-        .distinct()
-        .values_list("pk", flat=True)[:200]
-    )
-    count = 0
-    for pk in late:
-        with transaction.atomic():
-            delivery = (
-                Delivery.objects.select_for_update(of=("self",))
-                .select_related("order__business", "order__need", "customer", "promised_window")
-                .get(pk=pk)
-            )
-            if delivery.status in FINAL_STATUSES:
-                continue
-            hours = (now - delivery.window_end) / timedelta(hours=1)
-            need = _reuse_or_open(delivery)
-            done = engine.carry_out(
-                delivery=delivery,
-                need=need,
-                conditions={"late"},
-                trigger_key=f"late-v{delivery.version}",
-                now=now,
-                late_hours=hours,
-            )
-            count += len(done)
-    return count

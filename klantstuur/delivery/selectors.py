@@ -16,6 +16,7 @@ from klantstuur.orders.models import Checkpoint, Order, OrderLine
 from .models import FINAL_STATUSES as FINAL_DELIVERY_STATUSES
 from .models import Delivery, DeliverySettings, PickupPoint, ReturnRequest
 from .proactive import CHOICES
+from .promise import delivery_promise
 
 NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
 
@@ -45,8 +46,6 @@ def delivery_for_staff(*, staff: StaffMember, order_id: int) -> Delivery:
 
 
 def delivery_out(d: Delivery) -> dict[str, Any]:
-    from .services import promise_text
-
     now = timezone.now()
     owner = d.order.need.owner
     return {
@@ -62,7 +61,7 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
             "window": d.promised_window.code,
             "place": d.promised_place,
         },
-        "promise": promise_text(d.order.business, d),
+        "promise": delivery_promise(d),
         "window_start": d.window_start,
         "window_end": d.window_end,
         "cutoff": d.cutoff_at,

@@ -365,8 +365,8 @@ def _journey(
 def _nine_good_one_bad(ctx: DemoContext, now: datetime) -> None:
     """Anna's five parcels from the bicycle shop: eight good touchpoints, a confirmed
     solution — and one parcel with the wrong size. Average 4.2; index 0.2."""
+    from klantstuur.orders.checkpoints import checkpoint_record
     from klantstuur.orders.models import Order, OrderChannel
-    from klantstuur.orders.services import checkpoint_record
 
     business = ctx.businesses.get("fietsenwinkel")
     anna = ctx.customers.get(("fietsenwinkel", "anna@example.com"))

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.delivery import proactive
-from klantstuur.delivery import services as delivery
+from klantstuur.delivery.instructions.services import instruction_create
 from klantstuur.delivery.models import DeliverySettings, DeliveryWindow, PickupPoint
-from klantstuur.instructions.services import instruction_create
+from klantstuur.delivery.services import ingest
 from klantstuur.orders.services import LineSpec, order_place
 
 from .context import DemoContext
@@ -88,9 +88,9 @@ def load(ctx: DemoContext) -> None:
     def scans(o: Any, *codes: str) -> None:
         for code in codes:
             if code in ("picked", "packed", "handed_to_carrier"):
-                delivery.shop_scan_record(staff=noor, order_id=o.pk, code=code)
+                ingest.shop_scan_record(staff=noor, order_id=o.pk, code=code)
             else:
-                delivery.carrier_event_record(
+                ingest.carrier_event_record(
                     staff=carrier, order_id=o.pk, status=code, location="Hub Utrecht"
                 )
 
@@ -132,7 +132,7 @@ def load(ctx: DemoContext) -> None:
     # A failed attempt being handled: Anna's brake pads; Noor owns it, Anna has the choices.
     o = order(anna, "Remblokken Shimano B01S", 1)
     scans(o, "picked", "packed", "handed_to_carrier", "in_transit", "out_for_delivery")
-    delivery.carrier_event_record(
+    ingest.carrier_event_record(
         staff=carrier,
         order_id=o.pk,
         status="attempt_failed",

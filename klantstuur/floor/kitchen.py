@@ -21,6 +21,7 @@ from klantstuur.catalog.models import Station
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind
+from klantstuur.orders.checkpoints import checkpoint_record
 from klantstuur.orders.models import (
     FULFILLABLE_ORDERS,
     LINE_TRANSITIONS,
@@ -32,7 +33,6 @@ from klantstuur.orders.models import (
     OrderStatus,
 )
 from klantstuur.orders.promises import promise_lines
-from klantstuur.orders.services import checkpoint_record
 
 from .models import Party, Table
 

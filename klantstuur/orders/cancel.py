@@ -1,8 +1,8 @@
 """Cancelling an order: one service, atomic and journaled (checkpoint ``cancelled``).
 
 Used by standing instructions ("cancel and refund", "no substitutes") and by staff.
-The delivery package frees the order's slot in the same transaction (looked up
-lazily: orders never import delivery at module level).
+Whoever fulfils the order (delivery: its slot) takes part in the same transaction
+through ``fulfilment``: orders never import delivery.
 """
 
 from datetime import datetime
@@ -15,6 +15,8 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
 
+from . import fulfilment
+from .checkpoints import checkpoint_record
 from .models import (
     CANCELLABLE_LINES,
     ORDER_TRANSITIONS,
@@ -23,7 +25,6 @@ from .models import (
     OrderLine,
     OrderStatus,
 )
-from .services import checkpoint_record
 
 
 def order_cancel(
@@ -39,14 +40,11 @@ def order_cancel(
     Cancelling a cancelled order changes nothing (it is returned as it is); a fulfilled
     order cannot be cancelled (409 — a return is the way back).
     """
-    from klantstuur.delivery.models import Delivery
-    from klantstuur.delivery.services import delivery_cancel_for_order
-
     now = now or timezone.now()
     with transaction.atomic():
-        # The lock order of carrier ingest and delivery changes: the delivery, then the
-        # order. Locking the order first could deadlock with a carrier event for it.
-        list(Delivery.objects.select_for_update().filter(order_id=order.pk).values_list("pk"))
+        # The fulfiller's rows first (the delivery, then the order: the lock order of
+        # carrier ingest and delivery changes), or a carrier event could deadlock with us.
+        fulfilment.order_cancelling(order)
         locked = (
             Order.objects.select_for_update(of=("self",))
             .select_related("need", "business")
@@ -64,7 +62,7 @@ def order_cancel(
         OrderLine.objects.filter(order_id=locked.pk, status__in=CANCELLABLE_LINES).update(
             status=LineStatus.CANCELLED
         )
-        delivery_cancel_for_order(order=locked, now=now)
+        fulfilment.order_cancelled(locked, now)
         Order.objects.filter(pk=locked.pk).update(status=OrderStatus.CANCELLED, updated_at=now)
         checkpoint_record(
             order=locked,

@@ -1,12 +1,11 @@
-"""Placing orders and recording checkpoints. Atomic, journaled (DESIGN.md §3)."""
+"""Placing orders. Atomic, journaled (DESIGN.md §3); checkpoints are recorded by
+``checkpoints``, a delivery choice is handed to ``fulfilment``."""
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,12 +13,13 @@ from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.customers.models import Customer
-from klantstuur.needs.journal import journal_entry, record_event, record_events
+from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind, Need
 from klantstuur.needs.services import need_open
 
-from .checkpoints import LABELS, label
-from .models import Checkpoint, LineStatus, Order, OrderChannel, OrderLine, OrderStatus
+from . import fulfilment
+from .checkpoints import checkpoint_record
+from .models import LineStatus, Order, OrderChannel, OrderLine
 from .promises import promise_lines
 
 MAX_LINES = 100
@@ -327,183 +327,8 @@ def order_place(
         now=now,
     )
     if delivery is not None:
-        from klantstuur.delivery.services import delivery_book
-
-        delivery_book(
-            order=order, request=delivery, actor_staff=actor_staff, actor_customer=actor_customer
+        fulfilment.order_placed_with_choice(
+            order=order, choice=delivery, actor_staff=actor_staff, actor_customer=actor_customer
         )
     order.refresh_from_db()
     return order
-
-
-def checkpoint_record(
-    *,
-    order: Order,
-    code: str,
-    actor_staff: StaffMember | None = None,
-    actor_customer: Customer | None = None,
-    line: OrderLine | None = None,
-    at: datetime | None = None,
-    location: str = "",
-    note: str = "",
-    data: dict[str, Any] | None = None,
-) -> Checkpoint:
-    """Record a checkpoint and its journal event; call inside the change's transaction."""
-    if code not in LABELS:
-        raise Invalid(_("Unknown checkpoint."), field="status")
-    at = at or timezone.now()
-    event = record_event(
-        need=order.need,
-        kind=EventKind.CHECKPOINT,
-        actor_staff=actor_staff,
-        actor_customer=actor_customer,
-        data={
-            "order_id": order.pk,
-            "code": code,
-            "label": label(code),
-            "line_id": line.pk if line else None,
-            "location": location,
-            "note": note,
-            **(data or {}),
-        },
-        at=at,
-    )
-    checkpoint = Checkpoint.objects.create(
-        order=order,
-        line=line,
-        code=code,
-        at=at,
-        location=location[:200],
-        note=note[:500],
-        event=event,
-    )
-    latest = Checkpoint.objects.filter(order=order).aggregate(m=Max("at"))["m"]
-    if latest is None or at >= latest:
-        Order.objects.filter(pk=order.pk).update(last_checkpoint=code, updated_at=timezone.now())
-    return checkpoint
-
-
-# --- many checkpoints at once (carrier ingest) -------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewCheckpoint:
-    """One checkpoint for ``checkpoints_record_many`` (no order line: shop and carrier)."""
-
-    order: Order
-    code: str
-    at: datetime
-    location: str = ""
-    note: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-def values_cte(
-    name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]
-) -> tuple[str, list[Any]]:
-    """``WITH name(col, …) AS (VALUES (…), …)`` for one set-based UPDATE … FROM name.
-
-    ``columns``: (name, PostgreSQL type). PostgreSQL casts each value; SQLite (3.33+,
-    UPDATE … FROM) takes them as given, datetimes adapted the way Django stores them.
-    """
-    pg = connection.vendor == "postgresql"
-    cells = ", ".join(f"%s::{kind}" if pg else "%s" for _name, kind in columns)
-    sql = (
-        f"WITH {name}({', '.join(c for c, _kind in columns)}) AS (VALUES "
-        + ", ".join([f"({cells})"] * len(rows))
-        + ")"
-    )
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [adapt(v) if isinstance(v, datetime) else v for row in rows for v in row]
-    return sql, params
-
-
-def checkpoints_record_many(
-    *,
-    checkpoints: Sequence[NewCheckpoint],
-    actor_staff: StaffMember | None = None,
-    fulfil: Collection[int] = (),
-    now: datetime | None = None,
-) -> list[Checkpoint]:
-    """``checkpoint_record`` for many checkpoints, as if recorded one by one in the order
-    given: one INSERT of their journal events (one reaction dispatch after the commit),
-    one INSERT of the checkpoints, one UPDATE of their orders.
-
-    Per order the newest new checkpoint (the last given among equal times) becomes the
-    latest, unless an existing one is newer: what one-by-one ``checkpoint_record`` leaves.
-    ``fulfil``: orders among them that move from placed to fulfilled in the same UPDATE.
-    Call inside the change's transaction, the orders locked.
-    """
-    if not checkpoints:
-        return []
-    for c in checkpoints:
-        if c.code not in LABELS:
-            raise Invalid(_("Unknown checkpoint."), field="status")
-    now = now or timezone.now()
-    events = record_events(
-        [
-            journal_entry(
-                need=c.order.need,
-                kind=EventKind.CHECKPOINT,
-                actor_staff=actor_staff,
-                data={
-                    "order_id": c.order.pk,
-                    "code": c.code,
-                    "label": label(c.code),
-                    "line_id": None,
-                    "location": c.location,
-                    "note": c.note,
-                    **c.data,
-                },
-                at=c.at,
-            )
-            for c in checkpoints
-        ]
-    )
-    created = Checkpoint.objects.bulk_create(
-        [
-            Checkpoint(
-                order=c.order,
-                line=None,
-                code=c.code,
-                at=c.at,
-                location=c.location[:200],
-                note=c.note[:500],
-                event=event,
-            )
-            for c, event in zip(checkpoints, events, strict=True)
-        ]
-    )
-    newest: dict[int, NewCheckpoint] = {}
-    for c in checkpoints:
-        seen = newest.get(c.order.pk)
-        if seen is None or c.at >= seen.at:
-            newest[c.order.pk] = c
-    rows = [(pk, c.code, c.at, pk in fulfil) for pk, c in sorted(newest.items())]
-    values, params = values_cte(
-        "v",
-        [("id", "bigint"), ("code", "varchar"), ("at", "timestamptz"), ("fulfil", "boolean")],
-        rows,
-    )
-    order_t, cp_t = Order._meta.db_table, Checkpoint._meta.db_table
-    # The checkpoint is the latest unless one (old or new) is later; NOT EXISTS runs after the
-    # INSERT above, in this statement's fresh snapshot, under the order's lock.
-    # Only table names from the models are formatted in; every value is a parameter.
-    latest = f"NOT EXISTS (SELECT 1 FROM {cp_t} c WHERE c.order_id = {order_t}.id AND c.at > v.at)"  # noqa: S608
-    placed = f"(v.fulfil AND {order_t}.status = %s)"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{values} UPDATE {order_t} SET"  # noqa: S608 (table names only)
-            f" last_checkpoint = CASE WHEN {latest} THEN v.code ELSE {order_t}.last_checkpoint END,"
-            f" status = CASE WHEN {placed} THEN %s ELSE {order_t}.status END,"
-            f" updated_at = %s"
-            f" FROM v WHERE {order_t}.id = v.id AND ({placed} OR {latest})",
-            [
-                *params,
-                OrderStatus.PLACED,
-                OrderStatus.FULFILLED,
-                connection.ops.adapt_datetimefield_value(now),
-                OrderStatus.PLACED,
-            ],
-        )
-    return created

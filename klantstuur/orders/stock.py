@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 
+from .checkpoints import checkpoint_record
 from .models import CANCELLABLE_LINES, OPEN_ORDERS, Checkpoint, LineStatus, OrderLine
-from .services import checkpoint_record
 
 
 def line_for_staff(*, staff: StaffMember, line_id: int) -> OrderLine:

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
+from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest, ReturnStatus
-from klantstuur.instructions.models import StandingInstruction
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import ACTIVE_STATUSES, EventKind, JournalEvent, Need
 from klantstuur.orders.models import Order, OrderStatus

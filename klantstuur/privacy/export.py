@@ -6,8 +6,8 @@ from typing import Any
 from django.utils import timezone
 
 from klantstuur.customers.models import Customer
+from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest
-from klantstuur.instructions.models import StandingInstruction
 from klantstuur.needs.models import JournalEvent, Need
 from klantstuur.orders.models import Order
 

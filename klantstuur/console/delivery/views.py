@@ -17,7 +17,7 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.console.access import staff_page
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.delivery import selectors
-from klantstuur.delivery import services as delivery_services
+from klantstuur.delivery.services import ingest
 from klantstuur.orders import stock
 from klantstuur.orders.checkpoints import SHOP_SCAN_CODES, label
 
@@ -80,7 +80,7 @@ def scan(request: HttpRequest, me: StaffMember, order_id: int) -> HttpResponse:
     _context(me, order_id)  # 404 for another business's order before anything else
     code = request.POST.get("code", "")
     try:
-        delivery_services.shop_scan_record(staff=me, order_id=order_id, code=code)
+        ingest.shop_scan_record(staff=me, order_id=order_id, code=code)
     except DomainError as exc:
         ctx = _context(me, order_id)
         ctx["action_error"] = exc.message

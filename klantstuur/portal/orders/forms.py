@@ -6,8 +6,8 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from klantstuur.delivery.instructions.models import Action, Condition
 from klantstuur.delivery.models import PlaceKind, ReturnMethod
-from klantstuur.instructions.models import Action, Condition
 
 
 class ChangeForm(forms.Form):

@@ -15,9 +15,10 @@ from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.customers.models import Customer
 from klantstuur.delivery import returns as return_services
 from klantstuur.delivery import selectors
-from klantstuur.delivery import services as delivery_services
-from klantstuur.instructions import services as instruction_services
-from klantstuur.instructions.engine import describe
+from klantstuur.delivery.instructions import services as instruction_services
+from klantstuur.delivery.instructions.engine import describe
+from klantstuur.delivery.services import booking
+from klantstuur.delivery.services.options import delivery_options
 from klantstuur.orders.checkpoints import label
 from klantstuur.portal.access import customer_page
 from klantstuur.privacy import services as privacy
@@ -54,7 +55,7 @@ def _tracking(me: Customer, order_id: int) -> dict[str, Any]:
 
 def _change_form(me: Customer, ctx: dict[str, Any], data: Any = None) -> ChangeForm:
     """The change form with its options (four queries): only when it is opened or posted."""
-    options = delivery_services.delivery_options(business=me.business)
+    options = delivery_options(business=me.business)
     d = ctx["delivery"]
     initial = {}
     if d is not None:
@@ -139,9 +140,7 @@ def delivery_change(request: HttpRequest, me: Customer, order_id: int) -> HttpRe
     status = 422
     if form.is_valid():
         try:
-            delivery_services.delivery_change(
-                customer=me, order=ctx["order"], request=form.request()
-            )
+            booking.delivery_change(customer=me, order=ctx["order"], request=form.request())
         except DomainError as exc:
             show_error(form, exc, FIELD_MAP)
             return _render_order(

@@ -11,6 +11,7 @@ from klantstuur.customers.models import Customer
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind
 
+from ..models import PickupPoint
 from .engine import describe
 from .models import ALLOWED, Action, Condition, StandingInstruction
 
@@ -28,8 +29,6 @@ def _text(params: dict[str, Any], key: str, max_len: int) -> str:
 
 
 def _clean_params(customer: Customer, action: str, params: Any) -> dict[str, Any]:
-    from klantstuur.delivery.models import PickupPoint
-
     if params is None:
         params = {}
     if not isinstance(params, dict):

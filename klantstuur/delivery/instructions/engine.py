@@ -1,8 +1,8 @@
 """Carrying out standing instructions on the journal's events.
 
-Called by the delivery's proactive service (a failed attempt, an exception,
-out of stock) and by its sweep (late by more than N hours), inside their
-transaction. Each instruction runs at most once per trigger; each run writes
+Called through delivery's hooks (registered in InstructionsConfig.ready) by the
+delivery's proactive service (a failed attempt, an exception, out of stock) and
+by its sweep (late by more than N hours, ``late``), inside their transaction. Each instruction runs at most once per trigger; each run writes
 an INSTRUCTION_CARRIED_OUT event: "done for you, because you asked: …".
 
 "Cancel and refund" acts with the authority of the need's owner: the refund
@@ -23,7 +23,12 @@ from klantstuur.core.money import euro
 from klantstuur.needs.journal import record_event
 from klantstuur.needs.models import EventKind, Need
 from klantstuur.needs.services import remedy_grant
+from klantstuur.orders.cancel import order_cancel
 
+from ..models import Delivery, PickupPoint, PlaceKind
+from ..promise import delivery_promise
+from ..services.booking import delivery_lock, delivery_move
+from ..services.requests import slot_first_possible
 from .models import Action, Condition, InstructionRun, StandingInstruction
 
 TRIGGERED = (
@@ -70,7 +75,7 @@ def describe(ins: StandingInstruction) -> str:
 
 def carry_out(
     *,
-    delivery: Any,
+    delivery: Delivery,
     need: Need,
     conditions: set[str],
     trigger_key: str,
@@ -127,13 +132,12 @@ def carry_out(
     return done
 
 
-def _do(ins: StandingInstruction, *, delivery: Any, need: Need, now: datetime) -> tuple[str, bool]:
-    from klantstuur.delivery import services as ds
-    from klantstuur.delivery.models import PickupPoint, PlaceKind
-
+def _do(
+    ins: StandingInstruction, *, delivery: Delivery, need: Need, now: datetime
+) -> tuple[str, bool]:
     p = ins.params or {}
     if ins.action in (Action.LEAVE_WITH_NEIGHBOUR, Action.DELIVER_TO_PICKUP_POINT):
-        locked = ds.lock_delivery(delivery.order)
+        locked = delivery_lock(delivery.order)
         point = None
         if ins.action == Action.LEAVE_WITH_NEIGHBOUR:
             kind = PlaceKind.NEIGHBOUR
@@ -150,16 +154,16 @@ def _do(ins: StandingInstruction, *, delivery: Any, need: Need, now: datetime) -
             if point is None:
                 return _("that pickup point no longer exists"), False
             place = {"kind": kind, "pickup_point": point.code, "name": point.name}
-        spec = ds.first_possible(locked, place_kind=kind, place=place, point=point, now=now)
+        spec = slot_first_possible(locked, place_kind=kind, place=place, point=point, now=now)
         if spec is None:
             return _("no slot was free in the coming days"), False
-        ds.change_apply(
+        delivery_move(
             locked,
             spec,
             now=now,
             because={"instruction_id": ins.pk, "text": describe(ins)},
         )
-        return ds.promise_text(locked.order.business, locked), True
+        return delivery_promise(locked), True
     if ins.action == Action.CANCEL_AND_REFUND:
         return _cancel_and_refund(delivery=delivery, need=need, now=now), True
     if ins.action == Action.SUBSTITUTES:
@@ -175,9 +179,7 @@ def _do(ins: StandingInstruction, *, delivery: Any, need: Need, now: datetime) -
     return "", False
 
 
-def _cancel_and_refund(*, delivery: Any, need: Need, now: datetime) -> str:
-    from klantstuur.orders.cancel import order_cancel
-
+def _cancel_and_refund(*, delivery: Delivery, need: Need, now: datetime) -> str:
     order = order_cancel(
         order=delivery.order, reason=_("Standing instruction: cancel and refund"), now=now
     )
@@ -197,3 +199,16 @@ def _cancel_and_refund(*, delivery: Any, need: Need, now: datetime) -> str:
             "why": exc.message,
         }
     return _("order cancelled and %(amount)s refunded") % {"amount": euro(amount, compact=True)}
+
+
+def contact_preferences(customer_id: int) -> tuple[str, str | None]:
+    """(channel, language) from the customer's standing instructions, if any."""
+    channel, language = "email", None
+    for action, params in StandingInstruction.objects.filter(
+        customer_id=customer_id, active=True, action__in=(Action.CONTACT, Action.LANGUAGE)
+    ).values_list("action", "params"):
+        if action == Action.CONTACT:
+            channel = params.get("channel", "email")
+        elif action == Action.LANGUAGE:
+            language = params.get("language")
+    return channel, language

@@ -1,0 +1,289 @@
+"""Booking a delivery, changing it (the customer) and moving it (any cause), and freeing
+its slot when the order is cancelled. Capacity is taken under each slot's limit."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klantstuur.businesses.models import Business, StaffMember
+from klantstuur.core.errors import Conflict, Invalid, NotFound
+from klantstuur.customers.models import Customer
+from klantstuur.needs.journal import record_event
+from klantstuur.needs.models import EventKind, Need
+from klantstuur.orders.models import Order, OrderStatus
+
+from ..models import (
+    FINAL_STATUSES,
+    Delivery,
+    DeliveryStatus,
+    SlotLoad,
+    can_transition,
+)
+from ..promise import stored_promise
+from .options import local_text, slot_times, slots_still_possible
+from .requests import Spec, delivery_request_parse
+
+# --- capacity --------------------------------------------------------------------------
+
+
+def _keys(spec: Spec) -> list[tuple[str, int]]:
+    keys = [(f"w{spec.window.pk}", spec.window.capacity)]
+    if spec.pickup_point is not None:
+        keys.append((f"p{spec.pickup_point.pk}", spec.pickup_point.capacity))
+    return keys
+
+
+def slot_take(business: Business, spec: Spec) -> None:
+    """Book the slot (and the pickup point) under capacity, or 409 naming alternatives."""
+    for key, capacity in _keys(spec):
+        SlotLoad.objects.get_or_create(business=business, key=key, date=spec.day)
+        took = SlotLoad.objects.filter(key=key, date=spec.day, booked__lt=capacity).update(
+            booked=F("booked") + 1
+        )
+        if took != 1:
+            what = spec.window.code if key.startswith("w") else spec.place.get("name", "")
+            raise Conflict(
+                _("%(what)s on %(date)s is full.") % {"what": what, "date": spec.day.isoformat()},
+                field="window" if key.startswith("w") else "place.pickup_point",
+                options=slots_still_possible(business, timezone.now()),
+            )
+
+
+def slot_release(delivery: Delivery) -> None:
+    keys = [f"w{delivery.promised_window_id}"]
+    if delivery.pickup_point_id:
+        keys.append(f"p{delivery.pickup_point_id}")
+    SlotLoad.objects.filter(key__in=keys, date=delivery.promised_date, booked__gt=0).update(
+        booked=F("booked") - 1
+    )
+
+
+# --- booking and changing -----------------------------------------------------------------
+
+
+def place_summary(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "date": delivery.promised_date.isoformat(),
+        "window": delivery.promised_window.code,
+        "place": delivery.promised_place,
+    }
+
+
+def _set_promise(order: Order, delivery: Delivery, now: datetime) -> None:
+    # The old text fields stay readable (default language); pages render the structure.
+    text = stored_promise(delivery)
+    Order.objects.filter(pk=order.pk).update(
+        promised_at=delivery.window_end, promise_text=text, updated_at=now
+    )
+    Need.objects.filter(pk=order.need_id).update(
+        promise_due_at=delivery.window_end, promise_text=text, updated_at=now
+    )
+
+
+def _apply_spec(delivery: Delivery, spec: Spec) -> None:
+    business = delivery.order.business
+    start, end, cutoff = slot_times(business, spec.day, spec.window)
+    delivery.promised_date = spec.day
+    delivery.promised_window = spec.window
+    delivery.place_kind = spec.place_kind
+    delivery.promised_place = spec.place
+    delivery.pickup_point = spec.pickup_point
+    delivery.window_start, delivery.window_end, delivery.cutoff_at = start, end, cutoff
+
+
+def delivery_book(
+    *,
+    order: Order,
+    choice: dict[str, Any],
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    now: datetime | None = None,
+) -> Delivery:
+    """Book the chosen delivery for a new order (orders.fulfilment, inside order_place)."""
+    now = now or timezone.now()
+    business = order.business
+    if order.customer_id is None:
+        raise Invalid(_("Only a customer's order can be delivered."), field="delivery")
+    with transaction.atomic():
+        spec = delivery_request_parse(business, choice, now=now, prefix="delivery.")
+        slot_take(business, spec)
+        delivery = Delivery(
+            order=order,
+            business=business,
+            customer_id=order.customer_id,
+            requested_date=spec.day,
+            requested_window=spec.window,
+            requested_place=spec.place,
+            created_at=now,
+            updated_at=now,
+        )
+        _apply_spec(delivery, spec)
+        delivery.save()
+        _set_promise(order, delivery, now)
+        record_event(
+            need=order.need,
+            kind=EventKind.DELIVERY_CHANGED,
+            actor_staff=actor_staff,
+            actor_customer=actor_customer,
+            data={
+                "order_id": order.pk,
+                "booked": True,
+                "requested": place_summary(delivery),
+                "promised": place_summary(delivery),
+                "promise": stored_promise(delivery),
+                "cutoff": delivery.cutoff_at.isoformat(),
+            },
+            at=now,
+        )
+    return delivery
+
+
+def delivery_lock(order: Order) -> Delivery:
+    found = (
+        Delivery.objects.select_for_update(of=("self",))
+        .filter(order_id=order.pk)
+        .select_related("order__business", "order__need", "promised_window", "pickup_point")
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("This order has no delivery to change."))
+    return found
+
+
+def delivery_need(delivery: Delivery) -> Need:
+    """Where delivery events go: the problem's need while it is active, else the order's."""
+    if delivery.problem_need_id:
+        need = Need.objects.filter(pk=delivery.problem_need_id).first()
+        if need is not None and need.is_active:
+            return need
+    return delivery.order.need
+
+
+def delivery_move(
+    delivery: Delivery,
+    spec: Spec,
+    *,
+    now: datetime,
+    actor_customer: Customer | None = None,
+    actor_staff: StaffMember | None = None,
+    because: dict[str, Any] | None = None,
+) -> bool:
+    """Move a locked delivery to a new slot or place. False when nothing changed."""
+    same_slot = (
+        spec.day == delivery.promised_date
+        and spec.window.pk == delivery.promised_window_id
+        and (spec.pickup_point.pk if spec.pickup_point else None) == delivery.pickup_point_id
+    )
+    if same_slot and spec.place == delivery.promised_place and not delivery.problem_reason:
+        return False
+    before = place_summary(delivery)
+    if not same_slot:
+        slot_take(delivery.order.business, spec)
+        slot_release(delivery)
+    _apply_spec(delivery, spec)
+    if actor_customer is not None:
+        delivery.requested_date = spec.day
+        delivery.requested_window = spec.window
+        delivery.requested_place = spec.place
+    if can_transition(delivery.status, DeliveryStatus.SCHEDULED, "choice"):
+        delivery.status = DeliveryStatus.SCHEDULED
+    delivery.problem_reason = ""
+    delivery.version += 1
+    delivery.updated_at = now
+    delivery.save()
+    _set_promise(delivery.order, delivery, now)
+    data: dict[str, Any] = {
+        "order_id": delivery.order_id,
+        "before": before,
+        "after": place_summary(delivery),
+        "promise": stored_promise(delivery),
+        "cutoff": delivery.cutoff_at.isoformat(),
+    }
+    if because:
+        data["because"] = because
+    record_event(
+        need=delivery_need(delivery),
+        kind=EventKind.DELIVERY_CHANGED,
+        actor_customer=actor_customer,
+        actor_staff=actor_staff,
+        data=data,
+        at=now,
+    )
+    return True
+
+
+def _fixed(delivery: Delivery, business: Business) -> Conflict:
+    return Conflict(
+        _(
+            "The delivery of %(date)s %(window)s was fixed at %(cutoff)s. Still "
+            "possible: a standing instruction for when you are not at home."
+        )
+        % {
+            "date": delivery.promised_date.isoformat(),
+            "window": delivery.promised_window.code,
+            "cutoff": local_text(business, delivery.cutoff_at),
+        },
+        cutoff=delivery.cutoff_at.isoformat(),
+        options=[
+            {
+                "kind": "standing_instruction",
+                "condition": "not_at_home",
+                "actions": ["leave_with_neighbour", "deliver_to_pickup_point"],
+                "path": "/api/v1/me/instructions",
+            }
+        ],
+    )
+
+
+def delivery_change(
+    *, customer: Customer, order: Order, request: Any, now: datetime | None = None
+) -> Delivery:
+    """The customer changes date, window or place, at any hour until the cutoff.
+
+    After a failed attempt or an exception the old cutoff no longer binds: the
+    promise broke, and the customer chooses again.
+    """
+    now = now or timezone.now()
+    if order.customer_id != customer.pk:
+        raise NotFound(_("No such order."))
+    with transaction.atomic():
+        delivery = delivery_lock(order)
+        business = delivery.order.business
+        if delivery.status in FINAL_STATUSES or delivery.order.status == OrderStatus.CANCELLED:
+            raise Conflict(
+                _("This delivery is %(status)s; it cannot change any more.")
+                % {"status": delivery.get_status_display()},
+                status=delivery.status,
+            )
+        if delivery.status == DeliveryStatus.AVAILABLE_FOR_PICKUP:
+            raise Conflict(_("Your parcel is waiting at the pickup point."), status=delivery.status)
+        if not delivery.needs_choice and now >= delivery.cutoff_at:
+            raise _fixed(delivery, business)
+        spec = delivery_request_parse(business, request, now=now, current=delivery)
+        delivery_move(delivery, spec, now=now, actor_customer=customer)
+    return delivery
+
+
+# --- the order cancelled ----------------------------------------------------------------
+
+
+def delivery_lock_for_cancel(order: Order) -> None:
+    """The delivery's row before the order's: the lock order of carrier ingest and changes."""
+    list(Delivery.objects.select_for_update().filter(order_id=order.pk).values_list("pk"))
+
+
+def delivery_cancel(order: Order, now: datetime) -> None:
+    """Inside orders.cancel.order_cancel's transaction (orders.fulfilment): the slot is freed."""
+    delivery = Delivery.objects.select_for_update(of=("self",)).filter(order_id=order.pk).first()
+    if delivery is not None and can_transition(delivery.status, DeliveryStatus.CANCELLED, "cancel"):
+        slot_release(delivery)
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.CANCELLED,
+            problem_reason="",
+            version=F("version") + 1,
+            updated_at=now,
+        )
