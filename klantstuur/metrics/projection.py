@@ -23,6 +23,7 @@ from django.utils import timezone
 from klantstuur.core.queries import one
 from klantstuur.core.zones import zone
 from klantstuur.needs.models import EventKind, JournalEvent, Need, NeedStatus
+from klantstuur.needs.root_causes import root_cause_of_need
 
 from . import experience
 from .models import ROLLUP_COUNTERS, DailyRollup, NeedFacts, PromiseOutcome, ResponseRollup
@@ -184,7 +185,7 @@ def _ticket_view(events: list[dict[str, Any]], tz: ZoneInfo) -> tuple[int, int, 
 
 def compute_facts(need: Need, *, now: datetime | None = None) -> NeedFacts:
     """The need's figures from its journal, ratings and observed promises (not saved)."""
-    from klantstuur.feedback.models import NeedRootCause, Rating
+    from klantstuur.feedback.models import Rating
 
     now = now or timezone.now()
     tz = zone(need.business.time_zone)
@@ -206,11 +207,7 @@ def compute_facts(need: Need, *, now: datetime | None = None) -> NeedFacts:
         .order_by("created_at", "id")
         .values_list("touchpoint", "rating")
     )
-    root_cause_id = (
-        NeedRootCause.objects.filter(need_id=need.pk)
-        .values_list("root_cause_id", flat=True)
-        .first()
-    )
+    root_cause_id = root_cause_of_need(need_id=need.pk)
     closed, first_time, responses = _ticket_view(events, tz)
     kept = sum(1 for k, _ in outcomes if k)
     broken = len(outcomes) - kept

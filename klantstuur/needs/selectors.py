@@ -13,7 +13,7 @@ from klantstuur.core.errors import Invalid, NotFound
 from klantstuur.core.queries import one
 from klantstuur.customers.models import Customer
 
-from .models import ACTIVE_STATUSES, Handoff, HandoffStatus, JournalEvent, Need, NeedStatus
+from .models import ACTIVE_STATUSES, HANDOFF_OPEN_STATUSES, Handoff, JournalEvent, Need, NeedStatus
 
 
 def need_for_staff(*, staff: StaffMember, need_id: int) -> Need:
@@ -92,7 +92,7 @@ def needs_owned_by(*, staff: StaffMember) -> QuerySet[Need]:
 
 def handoffs_offered_to(*, staff: StaffMember) -> QuerySet[Handoff]:
     return (
-        Handoff.objects.filter(to_staff=staff, status=HandoffStatus.OFFERED)
+        Handoff.objects.filter(to_staff=staff, status__in=HANDOFF_OPEN_STATUSES)
         .select_related("need__customer", "from_staff")
         .order_by("expires_at", "id")
     )
@@ -100,7 +100,7 @@ def handoffs_offered_to(*, staff: StaffMember) -> QuerySet[Handoff]:
 
 def open_handoff_for_need(*, need: Need) -> Handoff | None:
     return (
-        Handoff.objects.filter(need=need, status=HandoffStatus.OFFERED)
+        Handoff.objects.filter(need=need, status__in=HANDOFF_OPEN_STATUSES)
         .select_related("to_staff")
         .first()
     )

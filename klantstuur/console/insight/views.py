@@ -33,13 +33,13 @@ from klantstuur.feedback.models import (
     ListeningSample,
     Rating,
     Reward,
-    RootCause,
     SurveyResponse,
 )
 from klantstuur.metrics import experience
 from klantstuur.metrics import selectors as metrics
 from klantstuur.metrics.models import DailyRollup, NeedFacts, PromiseOutcome
 from klantstuur.needs.models import Need
+from klantstuur.needs.root_causes import active_root_causes, business_root_cause
 from klantstuur.needs.selectors import timeline
 
 from .forms import (
@@ -199,10 +199,10 @@ def drill(request: HttpRequest, me: StaffMember, figure: str) -> HttpResponse:
     cause_id = request.GET.get("cause")
     cause = None
     if cause_id:
-        cause = RootCause.objects.filter(
-            pk=int(cause_id) if cause_id.isdecimal() and len(cause_id) < 18 else 0,
+        cause = business_root_cause(
             business_id=me.business_id,
-        ).first()
+            root_cause_id=int(cause_id) if cause_id.isdecimal() and len(cause_id) < 18 else 0,
+        )
         if cause is None:
             raise Http404
     qs = metrics.journeys(scope, figure, root_cause_id=cause.pk if cause else None)
@@ -459,7 +459,7 @@ def _render_board(
 ) -> HttpResponse:
     staff = _staff(me)
     scope, form, query = _scope(request, me, staff)
-    causes = list(RootCause.objects.filter(business_id=me.business_id, active=True))
+    causes = list(active_root_causes(business_id=me.business_id))
     items = list(
         ImprovementItem.objects.filter(business_id=me.business_id)
         .select_related("root_cause", "owner")
@@ -504,7 +504,7 @@ def cause_add(request: HttpRequest, me: StaffMember) -> HttpResponse:
 @require_POST
 @manager_page
 def item_add(request: HttpRequest, me: StaffMember) -> HttpResponse:
-    causes = list(RootCause.objects.filter(business_id=me.business_id, active=True))
+    causes = list(active_root_causes(business_id=me.business_id))
     form = ImprovementForm(request.POST, causes=causes, staff=_staff(me))
     if form.is_valid():
         try:
