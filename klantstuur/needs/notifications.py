@@ -5,7 +5,6 @@ console show the same events on their pages, so nothing here is the only
 place a person learns something.
 """
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import cast
@@ -22,8 +21,6 @@ from klantstuur.core.queries import one
 
 from . import events, reactions
 from .models import EventKind, JournalEvent
-
-logger = logging.getLogger("klantstuur.notifications")
 
 TO_CUSTOMER = {
     EventKind.STAFF_MESSAGE,
@@ -55,13 +52,6 @@ def react(event: JournalEvent) -> None:
     """The deferred reaction (runs in the worker): e-mail only for kinds that tell someone."""
     if event.kind in NOTIFIED:
         send_event_notifications.call(event.pk)
-
-
-def enqueue_for_event(event_id: int) -> None:
-    try:
-        send_event_notifications.enqueue(event_id)
-    except Exception:  # a notification must never undo or break the change itself
-        logger.exception("Could not enqueue notifications for event %s", event_id)
 
 
 def _staff_emails(ids: list[int]) -> list[str]:

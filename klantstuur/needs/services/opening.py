@@ -8,22 +8,13 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
 from klantstuur.core.errors import Conflict, Invalid
-from klantstuur.core.queries import columns, one_raw
 from klantstuur.customers.models import Customer
 
 from .. import events
 from ..journal import record
 from ..models import ACTIVE_STATUSES, Need, NeedKind
+from ..queries import continuing_owner
 from ._steps import SUMMARY_MAX, clean_text
-
-_CONTINUING_OWNER = (
-    f"SELECT {columns(StaffMember, 's')} FROM "  # noqa: S608
-    f'"{StaffMember._meta.db_table}" s'
-    ' WHERE s."id" = ('
-    f'  SELECT n."owner_id" FROM "{Need._meta.db_table}" n WHERE n."customer_id" = %s'
-    '  ORDER BY n."created_at" DESC, n."id" DESC LIMIT 1)'
-    f' AND s."on_duty" AND s."role" IN ({", ".join(["%s"] * len(FRONTLINE_ROLES))})'
-)
 
 
 def pick_owner(*, customer: Customer) -> StaffMember:
@@ -34,9 +25,8 @@ def pick_owner(*, customer: Customer) -> StaffMember:
     With nobody on duty the need still gets an owner: the least-loaded frontline
     colleague, who sees it when they start.
     """
-    # One small query, written once: the previous owner, only when they can keep the
-    # customer (core.queries.one_raw; every new need asks it).
-    continuing = one_raw(StaffMember, _CONTINUING_OWNER, [customer.pk, *FRONTLINE_ROLES])
+    # The previous owner, only when they can keep the customer (one prepared query).
+    continuing = continuing_owner(customer)
     if continuing is not None:
         return continuing
     # A correlated count per colleague reads only the index of their active needs;
