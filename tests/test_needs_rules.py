@@ -143,3 +143,17 @@ def test_a_complaint_names_its_cause_when_the_business_keeps_a_list(
     causes = active_root_causes(business_id=world.x.pk)
     assert root_cause_required(need, causes) is required
     assert root_cause_required(need, list(causes)) is required
+
+
+def test_the_messages_other_apps_write_fit_the_message_payload() -> None:
+    # The shapes the floor (host at the table) and feedback (listening) store today.
+    assert events.staff_message("At your table", party_id=3).data == {
+        "body": "At your table",
+        "party_id": 3,
+    }
+    assert events.internal_note("Listened.", listening_sample_id=5).data == {
+        "body": "Listened.",
+        "listening_sample_id": 5,
+    }
+    required, optional = _keys(events.Message)
+    assert (required, optional) == ({"body"}, {"party_id", "listening_sample_id"})

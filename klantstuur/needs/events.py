@@ -46,6 +46,10 @@ class Message(TypedDict):
     """A staff message, a customer message or an internal note."""
 
     body: str
+    # The floor's "the host is at your table" names the party.
+    party_id: NotRequired[int]
+    # A manager's note on a conversation they listened to (feedback) names the sample.
+    listening_sample_id: NotRequired[int]
 
 
 class HandoffOffered(TypedDict):
@@ -113,12 +117,18 @@ def need_opened(*, need: Need, owner: StaffMember, proactive: bool) -> Entry[Nee
     return Entry(EventKind.NEED_OPENED, data)
 
 
-def staff_message(body: str) -> Entry[Message]:
-    return Entry(EventKind.STAFF_MESSAGE, {"body": body})
+def staff_message(body: str, *, party_id: int | None = None) -> Entry[Message]:
+    data: Message = {"body": body}
+    if party_id is not None:
+        data["party_id"] = party_id
+    return Entry(EventKind.STAFF_MESSAGE, data)
 
 
-def internal_note(body: str) -> Entry[Message]:
-    return Entry(EventKind.INTERNAL_NOTE, {"body": body})
+def internal_note(body: str, *, listening_sample_id: int | None = None) -> Entry[Message]:
+    data: Message = {"body": body}
+    if listening_sample_id is not None:
+        data["listening_sample_id"] = listening_sample_id
+    return Entry(EventKind.INTERNAL_NOTE, data)
 
 
 def customer_message(body: str) -> Entry[Message]:
