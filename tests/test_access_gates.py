@@ -17,10 +17,10 @@ import pytest
 import klantstuur
 from klantstuur.businesses.selectors import colleague_for_staff
 from klantstuur.core.errors import NotFound
-from klantstuur.feedback.selectors import root_cause_for_staff
 from klantstuur.feedback.services import root_cause_create
 from klantstuur.floor.selectors import section_for_staff
 from klantstuur.floor.services import section_create
+from klantstuur.needs.root_causes import root_cause_for_staff
 
 ROOT = Path(klantstuur.__file__).parent
 INTERFACES = ("api", "console", "portal")

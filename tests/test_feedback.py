@@ -9,15 +9,13 @@ from klantstuur.core.errors import Invalid, NotAllowed, NotFound
 from klantstuur.feedback import services as feedback
 from klantstuur.feedback.models import (
     ListeningSample,
-    NeedRootCause,
     Rating,
     Reward,
-    RootCause,
     SurveyResponse,
 )
 from klantstuur.metrics import listening, projection
 from klantstuur.needs import services
-from klantstuur.needs.models import EventKind, JournalEvent, Need
+from klantstuur.needs.models import EventKind, JournalEvent, Need, NeedRootCause, RootCause
 
 from .helpers import API, assert_error, kinds, open_need, snapshot
 

@@ -11,11 +11,11 @@ from klantstuur.feedback.models import (
     ListeningSample,
     Rating,
     Reward,
-    RootCause,
     SurveyResponse,
 )
 from klantstuur.metrics import listening, projection
 from klantstuur.needs import services
+from klantstuur.needs.models import RootCause
 
 from .helpers import open_need
 

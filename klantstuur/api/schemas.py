@@ -1,12 +1,22 @@
 """What goes in and out of API v1 (../shared/API.md)."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from klantstuur.core.queries import MAX_ID
+from klantstuur.needs.models import NeedKind, RemedyKind
+
+if TYPE_CHECKING:
+    NeedKindValue = str
+    RemedyKindValue = str
+else:
+    # The models' kinds, listed as the schema's literal choices: a new kind is added
+    # to the model's choices alone.
+    NeedKindValue = Literal[tuple(NeedKind.values)]
+    RemedyKindValue = Literal[tuple(RemedyKind.values)]
 
 
 class In(Schema):
@@ -56,14 +66,14 @@ class NeedOut(Schema):
 
 class NeedIn(In):
     customer_id: StrictInt
-    kind: Literal["question", "complaint", "order", "return", "other"]
+    kind: NeedKindValue
     summary: str = Field(min_length=1, max_length=300)
     goal: str = Field(default="", max_length=10_000)
     proactive: StrictBool = False
 
 
 class MyNeedIn(In):
-    kind: Literal["question", "complaint", "order", "return", "other"]
+    kind: NeedKindValue
     summary: str = Field(min_length=1, max_length=300)
     goal: str = Field(default="", max_length=10_000)
 
@@ -116,7 +126,7 @@ class DeclineIn(In):
 
 
 class RemedyIn(In):
-    kind: Literal["refund", "credit", "replacement", "redelivery", "goodwill"]
+    kind: RemedyKindValue
     amount_cents: StrictInt = Field(ge=0, le=100_000_000)
     note: str = Field(default="", max_length=2000)
 

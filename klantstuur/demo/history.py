@@ -27,11 +27,11 @@ from klantstuur.core.zones import zone
 from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create
 from klantstuur.feedback import services as feedback
-from klantstuur.feedback.models import ListeningSample, RootCause
+from klantstuur.feedback.models import ListeningSample
 from klantstuur.metrics import listening, projection
 from klantstuur.metrics.models import NeedFacts
 from klantstuur.needs import services as needs
-from klantstuur.needs.models import Need, NeedStatus
+from klantstuur.needs.models import Need, NeedStatus, RootCause
 
 from .context import DemoContext
 

@@ -2,9 +2,8 @@
 
 * ``Rating`` — one tap (1–5) on one touchpoint of a need or an order.
 * ``SurveyResponse`` — a standard survey (CSAT, CES, NPS) in its standard wording.
-* ``RootCause`` / ``NeedRootCause`` — the business's list of why complaints happen,
-  and the cause chosen when a complaint is resolved.
-* ``ImprovementItem`` — a root cause being fixed, with an owner and a status.
+* ``ImprovementItem`` — a root cause being fixed, with an owner and a status (the
+  causes themselves, ``RootCause`` / ``NeedRootCause``, live in needs).
 * ``ListeningSample`` — a real conversation a manager is asked to read (R14).
 * ``Reward`` — appreciation, information, emotional or material (R9).
 """
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.customers.models import Customer
-from klantstuur.needs.models import JournalEvent, Need
+from klantstuur.needs.models import JournalEvent, Need, RootCause
 
 
 class Touchpoint(models.TextChoices):
@@ -108,39 +107,6 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey}: {self.score}"
-
-
-class RootCause(models.Model):
-    """One entry of the business's list of why complaints happen."""
-
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="root_causes")
-    name = models.CharField(max_length=120)
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["business", "name"], name="root_cause_name_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class NeedRootCause(models.Model):
-    """The cause chosen for one complaint, when its resolution was proposed."""
-
-    need = models.OneToOneField(Need, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
-    root_cause = models.ForeignKey(RootCause, on_delete=models.PROTECT, related_name="needs")
-    set_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
-    set_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["root_cause", "set_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.need_id}: {self.root_cause_id}"
 
 
 class ImprovementStatus(models.TextChoices):

@@ -1,5 +1,5 @@
 """Reads of feedback for the insight pages, through access gates: another business's
-root cause or listening sample is not found (404), exactly like the other gates."""
+listening sample is not found (404), exactly like the other gates (root causes: needs)."""
 
 from datetime import date
 
@@ -8,26 +8,10 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
-from klantstuur.core.queries import MAX_ID
 from klantstuur.customers.models import Customer
 from klantstuur.needs.models import Need
 
-from .models import ImprovementItem, ListeningSample, Rating, Reward, RootCause, SurveyResponse
-
-
-def root_cause_for_staff(*, staff: StaffMember, root_cause_id: int) -> RootCause:
-    cause = (
-        RootCause.objects.filter(pk=root_cause_id, business_id=staff.business_id).first()
-        if 0 < root_cause_id <= MAX_ID
-        else None
-    )
-    if cause is None:
-        raise NotFound(_("No such root cause."))
-    return cause
-
-
-def active_root_causes(*, business_id: int) -> QuerySet[RootCause]:
-    return RootCause.objects.filter(business_id=business_id, active=True)
+from .models import ImprovementItem, ListeningSample, Rating, Reward, SurveyResponse
 
 
 def improvement_items(*, business_id: int, limit: int = 50) -> list[ImprovementItem]:

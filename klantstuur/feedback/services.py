@@ -22,18 +22,17 @@ from klantstuur.core.money import euro
 from klantstuur.customers.models import Customer
 from klantstuur.needs import services as needs
 from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind, JournalEvent, Need, NeedKind, NeedStatus
+from klantstuur.needs.models import EventKind, JournalEvent, Need, NeedKind, NeedStatus, RootCause
+from klantstuur.needs.root_causes import business_root_cause
 
 from .models import (
     SURVEY_SCALE,
     ImprovementItem,
     ImprovementStatus,
     ListeningSample,
-    NeedRootCause,
     Rating,
     Reward,
     RewardKind,
-    RootCause,
     Survey,
     SurveyResponse,
     Touchpoint,
@@ -276,6 +275,7 @@ def _require_manager(staff: StaffMember) -> None:
 
 @transaction.atomic
 def root_cause_create(*, staff: StaffMember, name: str) -> RootCause:
+    """A manager adds a cause to the business's list (``needs.root_causes``)."""
     _require_manager(staff)
     name = (name or "").strip()
     if not name:
@@ -287,41 +287,6 @@ def root_cause_create(*, staff: StaffMember, name: str) -> RootCause:
             return RootCause.objects.create(business_id=staff.business_id, name=name)
     except IntegrityError:
         raise Conflict(_("That root cause is already on the list."), field="name") from None
-
-
-def root_cause_record(*, staff: StaffMember, need: Need, root_cause_id: int | None) -> None:
-    """Inside ``resolution_propose``'s transaction: a complaint needs its root cause.
-
-    Required for a complaint when the business has a list; optional otherwise.
-    """
-    causes = RootCause.objects.filter(business_id=need.business_id, active=True)
-    if root_cause_id is None:
-        if need.kind == NeedKind.COMPLAINT and causes.exists():
-            raise Invalid(
-                _("Choose the root cause of this complaint from the list."),
-                field="root_cause_id",
-            )
-        return
-    cause = causes.filter(pk=root_cause_id).first()
-    if cause is None:
-        raise Invalid(_("No such root cause."), field="root_cause_id")
-    now = timezone.now()
-    NeedRootCause.objects.update_or_create(
-        need_id=need.pk,
-        defaults={
-            "business_id": need.business_id,
-            "root_cause": cause,
-            "set_by": staff,
-            "set_at": now,
-        },
-    )
-    record_event(
-        need=need,
-        kind=EventKind.ROOT_CAUSE_SET,
-        actor_staff=staff,
-        data={"root_cause": {"id": cause.pk, "name": cause.name}},
-        at=now,
-    )
 
 
 def _colleague(staff: StaffMember, owner_id: Any) -> StaffMember:
@@ -338,7 +303,7 @@ def improvement_create(
     *, staff: StaffMember, root_cause_id: int, title: str, owner_id: int
 ) -> ImprovementItem:
     _require_manager(staff)
-    cause = RootCause.objects.filter(pk=root_cause_id, business_id=staff.business_id).first()
+    cause = business_root_cause(business_id=staff.business_id, root_cause_id=root_cause_id)
     if cause is None:
         raise Invalid(_("No such root cause."), field="root_cause_id")
     title = (title or "").strip()

@@ -14,8 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from klantstuur.feedback.models import NeedRootCause, Rating
-from klantstuur.needs.models import JournalEvent, Need
+from klantstuur.feedback.models import Rating
+from klantstuur.needs.models import JournalEvent, Need, NeedRootCause
 from klantstuur.orders.models import Order
 
 from . import facts

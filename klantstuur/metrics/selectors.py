@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from klantstuur.businesses.models import Role
 from klantstuur.core.errors import Invalid
+from klantstuur.needs.root_causes import business_root_causes
 
 from .models import ROLLUP_COUNTERS, DailyRollup, NeedFacts, PromiseOutcome, ResponseRollup
 
@@ -277,8 +278,6 @@ def journeys(scope: Scope, figure: str, root_cause_id: int | None = None) -> Que
 
 def board(scope: Scope) -> list[dict[str, Any]]:
     """Root causes ranked by the customer effort they caused, then by count."""
-    from klantstuur.feedback.models import RootCause
-
     rows: dict[Any, dict[str, Any]] = {
         r["root_cause_id"]: dict(r)
         for r in NeedFacts.objects.filter(
@@ -290,7 +289,7 @@ def board(scope: Scope) -> list[dict[str, Any]]:
         .values("root_cause_id")
         .annotate(n=Count("pk"), effort=Sum("effort"))
     }
-    causes = list(RootCause.objects.filter(business_id=scope.business_id))
+    causes = list(business_root_causes(business_id=scope.business_id))
     out = [
         {
             "cause": c,

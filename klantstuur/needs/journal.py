@@ -10,6 +10,7 @@ from django.utils import timezone
 from klantstuur.businesses.models import StaffMember
 from klantstuur.customers.models import Customer
 
+from .events import Entry
 from .models import INTERNAL_KINDS, EventKind, JournalEvent, Need
 
 # Staff coordinating among themselves before anything changes for the customer.
@@ -83,6 +84,27 @@ def record_event(
     if not reactions.suppressed.get():
         transaction.on_commit(lambda: reactions.dispatch(event))
     return event
+
+
+def record(
+    entry: Entry[Any],
+    *,
+    need: Need | None,
+    customer: Customer | None = None,
+    actor_staff: StaffMember | None = None,
+    actor_customer: Customer | None = None,
+    at: datetime | None = None,
+) -> JournalEvent:
+    """``record_event`` for an event built by ``events`` (its kind and typed payload)."""
+    return record_event(
+        need=need,
+        customer=customer,
+        kind=entry.kind,
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        data=dict(entry.data),
+        at=at,
+    )
 
 
 def record_events(events: Sequence[JournalEvent]) -> list[JournalEvent]:

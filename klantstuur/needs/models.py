@@ -1,4 +1,4 @@
-"""Needs, their owners, handoffs, remedies and the journal (DESIGN.md §2)."""
+"""Needs, their owners, handoffs, remedies, root causes and the journal (DESIGN.md §2)."""
 
 from typing import Any
 
@@ -131,6 +131,29 @@ class HandoffStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# The only status changes an offer has, and the step that makes each one. Every answer
+# is final: an offer is answered once.
+HANDOFF_TRANSITIONS: dict[tuple[str, str], str] = {
+    (HandoffStatus.OFFERED, HandoffStatus.ACCEPTED): "accept",
+    (HandoffStatus.OFFERED, HandoffStatus.DECLINED): "decline",
+    (HandoffStatus.OFFERED, HandoffStatus.EXPIRED): "expire",
+    (HandoffStatus.OFFERED, HandoffStatus.WITHDRAWN): "withdraw",
+}
+
+# Waiting for an answer: the statuses an offer can still leave. (The database's
+# one-open-offer constraint below spells the same set out: status = "offered".)
+HANDOFF_OPEN_STATUSES = tuple(sorted({old for old, _new in HANDOFF_TRANSITIONS}))
+
+
+def handoff_can_transition(old: str, new: str) -> bool:
+    return (old, new) in HANDOFF_TRANSITIONS
+
+
+def handoff_statuses_before(new: str) -> tuple[str, ...]:
+    """The statuses an offer can be in for ``new`` to happen to it."""
+    return tuple(sorted(old for old, to in HANDOFF_TRANSITIONS if to == new))
+
+
 class Handoff(models.Model):
     """An offer of ownership. Until it is accepted, the old owner owns the need."""
 
@@ -196,6 +219,47 @@ class Remedy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_cents}"
+
+
+# The business's list of why complaints happen, and the cause chosen for one when its
+# resolution is proposed (R15). They live beside the need because proposing a
+# resolution checks them; feedback's improvement board builds on them. The tables keep
+# the names they were created with (they began in feedback).
+class RootCause(models.Model):
+    """One entry of the business's list of why complaints happen."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="root_causes")
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "feedback_rootcause"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "name"], name="root_cause_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NeedRootCause(models.Model):
+    """The cause chosen for one complaint, when its resolution was proposed."""
+
+    need = models.OneToOneField(Need, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    root_cause = models.ForeignKey(RootCause, on_delete=models.PROTECT, related_name="needs")
+    set_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "feedback_needrootcause"
+        indexes = [
+            models.Index(fields=["root_cause", "set_at"], name="feedback_ne_root_ca_26c340_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id}: {self.root_cause_id}"
 
 
 class EventKind(models.TextChoices):

@@ -5,9 +5,9 @@ console show the same events on their pages, so nothing here is the only
 place a person learns something.
 """
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,10 +19,8 @@ from django_tasks import task
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.queries import one
 
-from . import reactions
+from . import events, reactions
 from .models import EventKind, JournalEvent
-
-logger = logging.getLogger("klantstuur.notifications")
 
 TO_CUSTOMER = {
     EventKind.STAFF_MESSAGE,
@@ -54,13 +52,6 @@ def react(event: JournalEvent) -> None:
     """The deferred reaction (runs in the worker): e-mail only for kinds that tell someone."""
     if event.kind in NOTIFIED:
         send_event_notifications.call(event.pk)
-
-
-def enqueue_for_event(event_id: int) -> None:
-    try:
-        send_event_notifications.enqueue(event_id)
-    except Exception:  # a notification must never undo or break the change itself
-        logger.exception("Could not enqueue notifications for event %s", event_id)
 
 
 def _staff_emails(ids: list[int]) -> list[str]:
@@ -120,32 +111,38 @@ def send_event_notifications(event_id: int) -> int:
 
 
 def _customer_text(event: JournalEvent) -> str:
-    data = event.data
+    # Each kind's payload as ``events`` writes it; read with .get, since erasing a
+    # customer's personal data (privacy) may have scrubbed it since.
     match event.kind:
         case EventKind.STAFF_MESSAGE:
-            return f"{event.actor_name}: {data.get('body', '')}"
+            message = cast(events.Message, event.data)
+            return f"{event.actor_name}: {message.get('body', '')}"
         case EventKind.RESOLUTION_PROPOSED:
+            proposed = cast(events.ResolutionProposed, event.data)
             return _(
                 "%(name)s proposes this solution:\n%(summary)s\n\n"
                 "Please confirm it, or reopen the need if it is not solved. "
                 "If we hear nothing by %(date)s, we will consider it solved."
             ) % {
                 "name": event.actor_name,
-                "summary": data.get("summary", ""),
-                "date": data.get("autoconfirm_at", "")[:10],
+                "summary": proposed.get("summary", ""),
+                "date": proposed.get("autoconfirm_at", "")[:10],
             }
         case EventKind.HANDOFF_ACCEPTED:
+            accepted = cast(events.HandoffAccepted, event.data)
             return _("%(name)s is now your contact person for this.") % {
-                "name": data.get("to", {}).get("name", "")
+                "name": accepted.get("to", {}).get("name", "")
             }
         case EventKind.REMEDY_GRANTED:
+            remedy = cast(events.RemedyGranted, event.data)
             return _("%(name)s granted: %(kind)s %(note)s") % {
                 "name": event.actor_name,
-                "kind": data.get("kind", ""),
-                "note": data.get("note", ""),
+                "kind": remedy.get("kind", ""),
+                "note": remedy.get("note", ""),
             }
         case _:
-            return _("We opened this for you: %(summary)s") % {"summary": data.get("summary", "")}
+            opened = cast(events.NeedOpened, event.data)
+            return _("We opened this for you: %(summary)s") % {"summary": opened.get("summary", "")}
 
 
 def _staff_text(event: JournalEvent) -> str:

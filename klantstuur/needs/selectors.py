@@ -15,9 +15,9 @@ from klantstuur.customers.models import Customer
 
 from .models import (
     ACTIVE_STATUSES,
+    HANDOFF_OPEN_STATUSES,
     EventKind,
     Handoff,
-    HandoffStatus,
     JournalEvent,
     Need,
     NeedStatus,
@@ -100,7 +100,7 @@ def needs_owned_by(*, staff: StaffMember) -> QuerySet[Need]:
 
 def handoffs_offered_to(*, staff: StaffMember) -> QuerySet[Handoff]:
     return (
-        Handoff.objects.filter(to_staff=staff, status=HandoffStatus.OFFERED)
+        Handoff.objects.filter(to_staff=staff, status__in=HANDOFF_OPEN_STATUSES)
         .select_related("need__customer", "from_staff")
         .order_by("expires_at", "id")
     )
@@ -108,7 +108,7 @@ def handoffs_offered_to(*, staff: StaffMember) -> QuerySet[Handoff]:
 
 def open_handoff_for_need(*, need: Need) -> Handoff | None:
     return (
-        Handoff.objects.filter(need=need, status=HandoffStatus.OFFERED)
+        Handoff.objects.filter(need=need, status__in=HANDOFF_OPEN_STATUSES)
         .select_related("to_staff")
         .first()
     )

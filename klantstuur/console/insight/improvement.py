@@ -15,6 +15,7 @@ from klantstuur.core.pages import show_error
 from klantstuur.feedback import selectors as feedback
 from klantstuur.feedback import services
 from klantstuur.metrics import selectors as metrics
+from klantstuur.needs import root_causes
 
 from .common import manager_page, owners, period_scope
 from .forms import ImprovementForm, ImprovementMoveForm, RootCauseForm
@@ -30,7 +31,7 @@ def _render_board(
 ) -> HttpResponse:
     staff = owners(me)
     scope, form, query = period_scope(request, me, staff)
-    causes = list(feedback.active_root_causes(business_id=me.business_id))
+    causes = list(root_causes.active_root_causes(business_id=me.business_id))
     items = feedback.improvement_items(business_id=me.business_id)
     recur = metrics.recurrence(business_id=me.business_id, items=items, now=timezone.now())
     return render(
@@ -71,7 +72,7 @@ def cause_add(request: HttpRequest, me: StaffMember) -> HttpResponse:
 @require_POST
 @manager_page
 def item_add(request: HttpRequest, me: StaffMember) -> HttpResponse:
-    causes = list(feedback.active_root_causes(business_id=me.business_id))
+    causes = list(root_causes.active_root_causes(business_id=me.business_id))
     form = ImprovementForm(request.POST, causes=causes, staff=owners(me))
     if form.is_valid():
         try:

@@ -8,11 +8,11 @@ from django.shortcuts import render
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
 from klantstuur.feedback import selectors as feedback
-from klantstuur.feedback.models import RootCause
 from klantstuur.metrics import experience
 from klantstuur.metrics import selectors as metrics
 from klantstuur.metrics.models import NeedFacts
-from klantstuur.needs.models import Need
+from klantstuur.needs import root_causes
+from klantstuur.needs.models import Need, RootCause
 from klantstuur.needs.selectors import need_for_staff, needs_by_id, timeline
 
 from .common import manager_page, owners, period_scope
@@ -25,7 +25,7 @@ def _cause(request: HttpRequest, me: StaffMember) -> RootCause | None:
     if not raw:
         return None
     try:
-        return feedback.root_cause_for_staff(
+        return root_causes.root_cause_for_staff(
             staff=me, root_cause_id=int(raw) if raw.isdecimal() and len(raw) < 18 else 0
         )
     except NotFound:

@@ -14,10 +14,10 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from klantstuur.feedback.models import Rating, RootCause, Touchpoint
+from klantstuur.feedback.models import Rating, Touchpoint
 from klantstuur.feedback.services import survey_due
 from klantstuur.feedback.wording import survey_text
-from klantstuur.needs.models import NeedKind
+from klantstuur.needs.root_causes import active_root_causes, root_cause_required
 
 register = template.Library()
 
@@ -59,10 +59,10 @@ def survey_invite(need: Any, survey: str = "ces") -> dict[str, Any]:
 
 def root_cause_context(need: Any, *, error: str = "", selected: Any = None) -> dict[str, Any]:
     """Context for ``insight/_root_cause_select.html`` (one query)."""
-    causes = list(RootCause.objects.filter(business_id=need.business_id, active=True))
+    causes = list(active_root_causes(business_id=need.business_id))
     return {
         "root_causes": causes,
-        "root_cause_required": bool(causes) and need.kind == NeedKind.COMPLAINT,
+        "root_cause_required": root_cause_required(need, causes),
         "root_cause_error": error,
         "selected": selected,
     }
