@@ -7,6 +7,7 @@ default ``./.klantstuur``); ``DATABASE_URL`` switches to PostgreSQL.
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -199,7 +200,7 @@ LOGGING = {
 }
 
 # Product defaults (a business may override some of them).
-KLANTSTUUR = {
+KLANTSTUUR: dict[str, Any] = {
     # An unanswered handoff reminds both at half time and expires after this.
     "HANDOFF_EXPIRY_MINUTES": 120,
     # A proposed resolution with no answer is confirmed after this many days,
@@ -209,4 +210,19 @@ KLANTSTUUR = {
     "SWEEP_SECONDS": 30,
     # Nobody is asked the same survey (CSAT, CES, NPS) more than once in this many days.
     "SURVEY_GUARD_DAYS": 30,
+    # The journal is the queue (ADR 0010): events a reaction takes per batch, how many
+    # partitions of the journal (by business) a reaction's work is split into so several
+    # worker processes share it, and after how many seconds behind a reaction is late.
+    "REACTION_BATCH": int(os.environ.get("KLANTSTUUR_REACTION_BATCH", "500")),
+    "REACTION_PARTITIONS": {
+        name: int(count)
+        for name, _, count in (
+            part.partition("=")
+            for part in os.environ.get("KLANTSTUUR_REACTION_PARTITIONS", "").split(",")
+            if "=" in part
+        )
+    },
+    "REACTION_LAG_WARN": 60,
+    # Tests only: deferred reactions run in the committing process right after the commit.
+    "REACTIONS_INLINE": False,
 }

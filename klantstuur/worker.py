@@ -1,7 +1,9 @@
-"""The background worker: queued tasks (django-tasks database backend) plus sweeps.
+"""The background worker: the journal's deferred reactions, sweeps and one-off tasks.
 
-Sweeps are the time-driven steps: handoff reminders and expiries, and
-resolutions confirmed after the announced quiet period.
+Reactions read the journal in batches (klantstuur.needs.consumers); any number of
+worker processes, on any number of machines, share them. Sweeps are the time-driven
+steps: handoff reminders and expiries, resolutions confirmed after the announced quiet
+period. One-off jobs (a delivery alert's e-mail) are django-tasks database tasks.
 """
 
 import logging
@@ -17,6 +19,24 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 logger = logging.getLogger("klantstuur.worker")
+
+
+# Batches of every reaction per round, before the sweeps and tasks get their turn.
+REACTION_ROUNDS = 20
+LAG_LOG_SECONDS = 60.0
+
+
+def run_reactions() -> int:
+    """A bounded round of every deferred reaction; the number of events handled."""
+    from klantstuur.needs import consumers
+
+    return consumers.consume(rounds=REACTION_ROUNDS)
+
+
+def log_lag() -> None:
+    from klantstuur.needs import consumers
+
+    consumers.log_lag()
 
 
 def run_sweeps() -> dict[str, int]:
@@ -49,6 +69,7 @@ def run_forever(
 
     sweep_every = settings.KLANTSTUUR["SWEEP_SECONDS"]
     next_sweep = 0.0
+    next_lag = time.monotonic() + LAG_LOG_SECONDS
     logger.info("worker started")
     while not stop.is_set():
         busy = False
@@ -63,6 +84,13 @@ def run_forever(
                 next_sweep = time.monotonic() + sweep_every
             if stop.is_set():
                 break
+            started = time.monotonic()
+            handled = run_reactions()
+            if time.monotonic() >= next_lag:
+                log_lag()
+                next_lag = time.monotonic() + LAG_LOG_SECONDS
+            if stop.is_set():
+                break
             # A bounded round, so sweeps and stopping come round during a long backlog.
             tasks = Worker(
                 queue_names=["*"],
@@ -75,9 +103,8 @@ def run_forever(
                 excluded_queue_names=[],
             )
             current[:] = [tasks]
-            started = time.monotonic()
             tasks.run()  # ready tasks until none is left or the round is full
-            busy = time.monotonic() - started > interval
+            busy = handled > 0 or time.monotonic() - started > interval
         except Exception:  # keep the worker alive; the failure is logged and retried
             logger.exception("worker iteration failed")
         finally:

@@ -35,6 +35,8 @@ def _immediate_tasks(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.DEMO_MODE = False
+    # The journal's deferred reactions run right after each commit, in the test.
+    settings.KLANTSTUUR = {**settings.KLANTSTUUR, "REACTIONS_INLINE": True}
 
 
 @dataclass

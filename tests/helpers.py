@@ -85,3 +85,15 @@ def same_time(text: str | None, when: Any) -> bool:
     parsed = parse_datetime(text or "")
     assert parsed is not None and parsed.tzinfo is not None, text
     return abs(parsed - when) < timedelta(milliseconds=1)
+
+
+def settle() -> None:
+    """What was written before now has had its reactions, and the test's mailbox is empty:
+    a test that looks at what one step sends starts from here (the journal is the queue,
+    so events written outside a captured commit are still handled at the next one)."""
+    from django.core import mail
+
+    from klantstuur.needs import consumers
+
+    consumers.drain()
+    mail.outbox.clear()

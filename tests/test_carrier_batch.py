@@ -24,7 +24,7 @@ from klantstuur.delivery.models import (
     DeliveryWindow,
 )
 from klantstuur.delivery.services import ingest
-from klantstuur.needs import reactions
+from klantstuur.needs import consumers, reactions
 from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.checkpoints import CARRIER_CODES
 from klantstuur.orders.models import Checkpoint, Order
@@ -445,17 +445,16 @@ def test_one_dispatch_per_batch_carries_every_event(
     world: World, api: Any, item: CatalogItem, commits: Any, monkeypatch: Any
 ) -> None:
     some = orders(world, item, 4)
-    queued: list[Any] = []
-
-    class Spy:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-        def enqueue(self, arg: Any) -> None:
-            queued.append((self.name, arg))
-
-    monkeypatch.setattr(reactions, "run_deferred_reactions", Spy("one"))
-    monkeypatch.setattr(reactions, "run_deferred_reactions_many", Spy("many"))
+    batches: list[list[int]] = []
+    spy = consumers.Consumer(
+        name="spy",
+        handle=lambda e: batches.append([e.pk]),
+        handle_many=lambda es: batches.append([e.pk for e in es]),
+        kinds=frozenset({EventKind.CHECKPOINT}),
+    )
+    monkeypatch.setattr(consumers, "_consumers", {"spy": spy})
+    consumers.drain()  # the checkpoints of placing the orders
+    batches.clear()
     seen: list[int] = []
     monkeypatch.setattr(reactions, "_immediate", [("spy", lambda e: seen.append(e.pk))])
     events = [{"order_id": some[n % 4].pk, "status": "in_transit"} for n in range(40)]
@@ -463,29 +462,34 @@ def test_one_dispatch_per_batch_carries_every_event(
         assert post(api, world.carrier, events)["accepted"] == 40
     assert len(callbacks) == 1
     ids = list(CarrierEvent.objects.order_by("id").values_list("checkpoint__event_id", flat=True))
-    assert queued == [("many", ids)]
+    assert batches == [ids]  # the deferred reaction read the whole batch at once
     assert seen == ids  # the immediate reactions ran once per event, in order
 
 
-def test_the_deferred_task_of_a_batch_runs_every_reaction_per_event(
+def test_a_failing_deferred_reaction_stops_neither_the_others_nor_the_rest(
     world: World, item: CatalogItem, monkeypatch: Any
 ) -> None:
-    a, b = orders(world, item, 2)
+    orders(world, item, 2)
     ran: list[tuple[str, int]] = []
 
     def boom(event: JournalEvent) -> None:
         raise RuntimeError("a failing reaction stops nothing")
 
+    def boom_many(events: Any) -> None:
+        raise RuntimeError("nor does its batch form")
+
     monkeypatch.setattr(
-        reactions,
-        "_deferred",
-        [("boom", boom), ("spy", lambda e: ran.append((e.kind, e.pk)))],
+        consumers,
+        "_consumers",
+        {
+            "boom": consumers.Consumer(name="boom", handle=boom, handle_many=boom_many),
+            "spy": consumers.Consumer(name="spy", handle=lambda e: ran.append((e.kind, e.pk))),
+        },
     )
-    ids = list(
-        JournalEvent.objects.filter(need_id__in=[a.need_id, b.need_id]).values_list("pk", flat=True)
-    )
-    reactions.run_deferred_reactions_many.call([*reversed(ids), 999999999])
-    assert ran == [(JournalEvent.objects.get(pk=i).kind, i) for i in reversed(ids)]
+    consumers.drain()
+    ids = list(JournalEvent.objects.order_by("tx", "id").values_list("pk", flat=True))
+    assert ran == [(JournalEvent.objects.get(pk=i).kind, i) for i in ids]
+    assert [(lag.name, lag.events_behind) for lag in consumers.lags()] == [("boom", 0), ("spy", 0)]
 
 
 def _queries_for(
@@ -588,8 +592,8 @@ def test_a_reaction_with_a_batch_form_runs_once_per_batch(
     events = list(JournalEvent.objects.filter(need_id__in=[a.need_id, b.need_id]).order_by("id"))
     calls: list[Any] = []
     monkeypatch.setattr(reactions, "_immediate", [])
-    monkeypatch.setattr(reactions, "_deferred", [])
     monkeypatch.setattr(reactions, "_many", {})
+    monkeypatch.setattr(consumers, "_consumers", {})
     reactions.register("plain", lambda e: calls.append(("plain", e.pk)))
     reactions.register(
         "both",
@@ -603,12 +607,13 @@ def test_a_reaction_with_a_batch_form_runs_once_per_batch(
         many=lambda es: calls.append(("later-many", [e.pk for e in es])),
     )
     ids = [e.pk for e in events]
-    reactions.dispatch_many(events)  # the immediate backend runs the deferred task at once
+    every = list(JournalEvent.objects.order_by("tx", "id").values_list("pk", flat=True))
+    reactions.dispatch_many(events)  # inline: the deferred reaction reads the journal now
     assert calls == [
         *[("plain", i) for i in ids],
         ("many", ids),
-        ("later-many", ids),
+        ("later-many", every),
     ]
     calls.clear()
-    reactions.dispatch(events[0])  # one event: the per-event forms, as before
-    assert calls == [("plain", ids[0]), ("one", ids[0]), ("later", ids[0])]
+    reactions.dispatch(events[0])  # one event: the per-event immediate forms, as before
+    assert calls == [("plain", ids[0]), ("one", ids[0])]  # nothing new in the journal

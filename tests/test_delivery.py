@@ -22,7 +22,7 @@ from klantstuur.delivery.models import (
 from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order
 from tests.conftest import World
-from tests.helpers import assert_error
+from tests.helpers import assert_error, settle
 
 AMS = ZoneInfo("Europe/Amsterdam")
 API = "/api/v1"
@@ -373,7 +373,7 @@ def test_a_failed_attempt_tells_the_customer_first_with_choices(
     world: World, api: Any, shop: dict[str, Any], commits: Any
 ) -> None:
     order = _order(api, world, shop)
-    mail.outbox.clear()
+    settle()
     with commits():
         r = api(world.carrier).post(
             f"{API}/carrier/events",

@@ -17,9 +17,9 @@ from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create
 from klantstuur.needs import services
 from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind, Handoff, JournalEvent, Need
+from klantstuur.needs.models import EventKind, Handoff, JournalEvent, Need, Notification
 from klantstuur.worker import run_sweeps
-from tests.helpers import kinds, open_need, snapshot
+from tests.helpers import kinds, open_need, settle, snapshot
 
 
 def _offer(world: Any, need: Need, to: Any = None) -> Handoff:
@@ -278,7 +278,7 @@ def test_it_mails_the_customer_a_staff_reply(
     world: Any, english: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     need = open_need(world.customer_a)
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True):
         services.message_post_by_staff(staff=world.owner, need=need, body="It ships today")
     assert len(mail.outbox) == 1
@@ -294,7 +294,7 @@ def test_it_announces_the_autoconfirm_date_with_a_proposal(
     world: Any, english: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     need = open_need(world.customer_a)
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True):
         need = services.resolution_propose(staff=world.owner, need=need, summary="New one sent")
     assert len(mail.outbox) == 1
@@ -309,7 +309,7 @@ def test_it_mails_the_owner_a_customer_message(
     world: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     need = open_need(world.customer_a)
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True):
         services.message_post_by_customer(customer=world.customer_a, need=need, body="Any news?")
     assert len(mail.outbox) == 1
@@ -322,7 +322,7 @@ def test_it_mails_nobody_an_internal_note(
     world: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     need = open_need(world.customer_a)
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.message_post_by_staff(staff=world.owner, need=need, body="secret", internal=True)
     assert len(callbacks) == 1
@@ -332,11 +332,11 @@ def test_it_mails_nobody_an_internal_note(
 def test_it_mails_on_opening_the_side_that_did_not_open(
     world: Any, english: None, django_capture_on_commit_callbacks: Any
 ) -> None:
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True):
         open_need(world.customer_a)
     assert [m.to for m in mail.outbox] == [["owner@x.example"]]
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True):
         open_need(world.customer_a, by=world.owner, summary="We saw a delay")
     assert [m.to for m in mail.outbox] == [["a@example.com"]]
@@ -347,15 +347,15 @@ def test_it_mails_the_colleague_an_offer_and_the_customer_the_new_owner(
     world: Any, english: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     need = open_need(world.customer_a)
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True):
         handoff = _offer(world, need)
     assert [m.to for m in mail.outbox] == [["colleague@x.example"]]
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True):
         services.handoffs_remind_and_expire(now=handoff.remind_at)
     assert [sorted(m.to) for m in mail.outbox] == [["colleague@x.example", "owner@x.example"]]
-    mail.outbox.clear()
+    settle()
     with django_capture_on_commit_callbacks(execute=True):
         services.handoff_accept(staff=world.colleague, handoff=handoff)
     assert [m.to for m in mail.outbox] == [["a@example.com"]]
@@ -367,14 +367,21 @@ def test_it_never_lets_a_failing_notification_undo_the_change(
 ) -> None:
     from klantstuur.needs import notifications
 
-    def boom(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("queue down")
+    class Down:
+        def open(self) -> None:
+            raise OSError("mail server down")
 
-    monkeypatch.setattr(notifications, "send_mail", boom)
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(notifications, "get_connection", Down)
     need = open_need(world.customer_a)
     with django_capture_on_commit_callbacks(execute=True):
         services.message_post_by_staff(staff=world.owner, need=need, body="Hi")
     assert kinds(need) == ["need_opened", "staff_message"]
+    failed = Notification.objects.get(event__kind="staff_message")
+    assert (failed.status, failed.attempts, failed.error) == ("failed", 1, "mail server down")
+    assert failed.next_attempt_at is not None
 
 
 # --- the worker -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from klantstuur import worker
-from klantstuur.needs.reactions import run_deferred_reactions
+from klantstuur.delivery.notify import send_alert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ def test_it_works_through_a_backlog_in_rounds_and_stops_when_told(
     sweeps: list[int] = []
     monkeypatch.setattr(worker, "run_sweeps", lambda: sweeps.append(1) or {})
     for _ in range(5):
-        run_deferred_reactions.enqueue(0)  # no such event: the task does nothing
+        send_alert.enqueue(0)  # no such event: the task does nothing
     assert DBTaskResult.objects.filter(status="READY").count() == 5
     stop = threading.Event()
     thread = threading.Thread(target=worker.run_forever, kwargs={"interval": 0.2, "stop": stop})

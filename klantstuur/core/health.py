@@ -10,7 +10,7 @@ from typing import Any
 
 logger = logging.getLogger("klantstuur.health")
 
-Report = Callable[[], dict[str, Any]]
+Report = Callable[[], Any]
 _reports: dict[str, Report] = {}
 
 

@@ -8,12 +8,15 @@ class DeliveryConfig(AppConfig):
     def ready(self) -> None:
         from klantstuur.core import sweeps
         from klantstuur.needs import reactions
+        from klantstuur.needs.models import EventKind
         from klantstuur.orders import fulfilment
 
         from . import proactive
         from .services import booking
 
-        reactions.register("delivery_problems", proactive.react, deferred=True)
+        reactions.register(
+            "delivery_problems", proactive.react, deferred=True, kinds=[EventKind.CHECKPOINT]
+        )
         sweeps.register("delivery_promises", proactive.promises_check)
         fulfilment.register(
             fulfilment.Fulfilment(

@@ -12,6 +12,7 @@ from klantstuur.businesses.models import Business, Role, StaffMember
 from klantstuur.businesses.services import business_create, staff_create
 from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create
+from klantstuur.needs import consumers
 from klantstuur.needs import services as needs
 from klantstuur.needs.models import Need
 from klantstuur.needs.notifications import notifications_suppressed
@@ -70,6 +71,8 @@ def load_demo() -> None:
     # History, not news: nobody gets e-mails about the demo's past.
     with notifications_suppressed(), transaction.atomic():
         _load()
+        # The reactions start after the history: it is loaded, not lived.
+        consumers.skip_to_head()
 
 
 def _load() -> None:

@@ -6,11 +6,20 @@ class NeedsConfig(AppConfig):
     label = "needs"
 
     def ready(self) -> None:
-        from klantstuur.core import sweeps
+        from klantstuur.core import health, sweeps
 
-        from . import notifications, reactions, services
+        from . import consumers, notifications, reactions, services
 
-        # Deferred: one background task per event runs every deferred reaction.
-        reactions.register("notifications", notifications.react, deferred=True)
+        # Deferred: read from the journal in batches by the worker (needs.consumers).
+        reactions.register(
+            "notifications",
+            notifications.react,
+            deferred=True,
+            many=notifications.react_many,
+            kinds=notifications.NOTIFIED,
+        )
         sweeps.register("handoffs", lambda now: sum(services.handoffs_remind_and_expire(now=now)))
         sweeps.register("autoconfirm", lambda now: services.resolutions_autoconfirm(now=now))
+        sweeps.register("notifications_retry", notifications.notifications_retry)
+        health.register("reactions", consumers.report)
+        health.register("notifications", notifications.report)

@@ -343,6 +343,9 @@ class JournalEvent(models.Model):
     )
     visible_to_customer = models.BooleanField(default=True)
     data = models.JSONField(default=dict, blank=True)
+    # The writing transaction's id on PostgreSQL (the column's default, set by migration
+    # 0004), 0 on SQLite: the journal is read as a queue in (tx, id) order (ADR 0010).
+    tx = models.BigIntegerField(db_default=0, editable=False)
 
     objects = JournalEventQuerySet.as_manager()
 
@@ -362,6 +365,7 @@ class JournalEvent(models.Model):
             models.Index(fields=["need", "at", "id"]),
             models.Index(fields=["customer", "at"]),
             models.Index(fields=["business", "kind", "at"]),
+            models.Index(fields=["tx", "id"], name="journal_queue_order"),
         ]
 
     def __str__(self) -> str:
@@ -393,3 +397,61 @@ class JournalEvent(models.Model):
         if self.actor_customer_id:
             return "customer"
         return "system"
+
+
+class ReactionCursor(models.Model):
+    """How far one deferred reaction has read the journal, in one partition of it
+    (needs/consumers.py): the position of the last event it handled."""
+
+    name = models.CharField(max_length=60)
+    partition = models.PositiveSmallIntegerField(default=0)
+    partitions = models.PositiveSmallIntegerField(default=1)
+    tx = models.BigIntegerField(default=0)
+    event_id = models.BigIntegerField(default=0)
+    # Events handed over so far: the worker's throughput per reaction.
+    handled = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "partition"], name="one_cursor_per_partition")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}/{self.partition} at ({self.tx}, {self.event_id})"
+
+
+class NotificationStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """The e-mail one journal event caused to one audience: sent, or failed and retried
+    with back-off (needs/notifications.py). One per event and audience: the record that
+    makes sending at least once, and never twice once it is written."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(JournalEvent, on_delete=models.CASCADE, related_name="+")
+    audience = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=NotificationStatus.choices)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "audience"], name="one_mail_per_audience")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_retry_due",
+                condition=Q(status="failed", next_attempt_at__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}/{self.audience}: {self.status}"

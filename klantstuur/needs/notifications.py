@@ -1,26 +1,38 @@
-"""Telling people what happened: run after the commit, from the journal event.
+"""Telling people what happened: a deferred reaction that reads the journal (ADR 0010).
 
-E-mail through Django's mail backend (the console in the demo). The portal and
-console show the same events on their pages, so nothing here is the only
-place a person learns something.
+E-mail through Django's mail backend (the console in the demo), a batch of events over
+one connection. Each e-mail sent is recorded (``Notification``, one per event and
+audience) in the transaction that moves the reaction's cursor: sent at least once, and
+not again once recorded. A failed one is retried with back-off by a sweep. The portal
+and console show the same events on their pages, so nothing here is the only place a
+person learns something.
 """
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from klantstuur.businesses.models import StaffMember
-from klantstuur.core.queries import one
 
 from . import events, reactions
-from .models import EventKind, JournalEvent
+from .models import EventKind, JournalEvent, Need, Notification, NotificationStatus
+
+logger = logging.getLogger("klantstuur.notifications")
+
+AUDIENCE_CUSTOMER = "customer"
+AUDIENCE_STAFF = "staff"
+# After this many attempts a failed e-mail stays failed (and shows in the health report).
+MAX_ATTEMPTS = 6
+RETRY_BATCH = 100
 
 TO_CUSTOMER = {
     EventKind.STAFF_MESSAGE,
@@ -49,44 +61,43 @@ def notifications_suppressed() -> Iterator[None]:
 
 
 def react(event: JournalEvent) -> None:
-    """The deferred reaction (runs in the worker): e-mail only for kinds that tell someone."""
-    if event.kind in NOTIFIED:
-        send_event_notifications.call(event.pk)
+    react_many([event])
 
 
-def _staff_emails(ids: list[int]) -> list[str]:
-    return list(
-        StaffMember.objects.filter(pk__in=ids).values_list("user__email", flat=True).distinct()
-    )
-
-
-@task()
-def send_event_notifications(event_id: int) -> int:
-    event = one(
-        JournalEvent.objects.select_related("need__owner__user", "customer", "actor_staff").filter(
-            pk=event_id
+def react_many(batch: Sequence[JournalEvent]) -> None:
+    """The deferred reaction for a batch of the journal: the e-mails its events cause,
+    over one connection to the mail server, each recorded as a ``Notification``."""
+    ids = [e.pk for e in batch if e.kind in NOTIFIED and e.need_id is not None]
+    if not ids:
+        return
+    found = list(
+        JournalEvent.objects.select_related(
+            "need__owner__user", "customer", "actor_staff", "actor_customer"
         )
+        .filter(pk__in=ids)
+        .order_by("id")
     )
-    if event is None or event.kind not in NOTIFIED or event.need is None:
-        return 0
+    done = set(Notification.objects.filter(event_id__in=ids).values_list("event_id", "audience"))
+    emails = _staff_emails([i for e in found for i in _staff_recipients(e)])
+    mails = [m for e in found for m in mails_for(e, emails) if (e.pk, m.audience) not in done]
+    _send(mails, now=timezone.now())
+
+
+@dataclass(frozen=True)
+class Mail:
+    event: JournalEvent
+    audience: str
+    message: EmailMessage
+
+
+def _subject(need: Need) -> str:
+    # A header is one line: a summary typed with line breaks must not break the e-mail.
+    return " ".join(f"#{need.pk} {need.summary}".split())
+
+
+def _staff_recipients(event: JournalEvent) -> list[int]:
     need = event.need
-    sent = 0
-    subject_need = f"#{need.pk} {need.summary}"
-    if event.kind in TO_CUSTOMER or (
-        event.kind == EventKind.NEED_OPENED and event.actor_customer_id is None
-    ):
-        customer = event.customer
-        if customer.email:
-            with translation.override(customer.language or "nl"):
-                body = _customer_text(event)
-                link = settings.SITE_URL + reverse("portal:need", args=[need.pk])
-                send_mail(
-                    subject_need,
-                    f"{body}\n\n{_('Your contact person')}: {need.owner.name}\n{link}\n",
-                    settings.DEFAULT_FROM_EMAIL,
-                    [customer.email],
-                )
-                sent += 1
+    assert need is not None
     recipients: list[int] = []
     if event.kind in TO_OWNER or (
         event.kind == EventKind.NEED_OPENED and event.actor_customer_id is not None
@@ -98,16 +109,136 @@ def send_event_notifications(event_id: int) -> int:
                 recipients.append(event.data[side]["id"])
         if event.kind == EventKind.HANDOFF_OFFERED:
             recipients = [event.data["to"]["id"]]
-    if recipients:
+    return recipients
+
+
+def mails_for(event: JournalEvent, staff_emails: dict[int, str]) -> list[Mail]:
+    """What one event tells whom: the customer, and the staff it concerns."""
+    need = event.need
+    if event.kind not in NOTIFIED or need is None:
+        return []
+    mails = []
+    customer = event.customer
+    if (
+        event.kind in TO_CUSTOMER
+        or (event.kind == EventKind.NEED_OPENED and event.actor_customer_id is None)
+    ) and customer.email:
+        with translation.override(customer.language or "nl"):
+            link = settings.SITE_URL + reverse("portal:need", args=[need.pk])
+            body = f"{_customer_text(event)}\n\n{_('Your contact person')}: {need.owner.name}\n{link}\n"
+            message = EmailMessage(
+                _subject(need), body, settings.DEFAULT_FROM_EMAIL, [customer.email]
+            )
+        mails.append(Mail(event, AUDIENCE_CUSTOMER, message))
+    to = sorted({staff_emails[i] for i in _staff_recipients(event) if staff_emails.get(i)})
+    if to:
         link = settings.SITE_URL + reverse("console:need", args=[need.pk])
-        send_mail(
-            f"[{event.get_kind_display()}] {subject_need}",
-            f"{_staff_text(event)}\n\n{link}\n",
-            settings.DEFAULT_FROM_EMAIL,
-            _staff_emails(recipients),
+        subject = f"[{event.get_kind_display()}] {_subject(need)}"
+        body = f"{_staff_text(event)}\n\n{link}\n"
+        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+        mails.append(Mail(event, AUDIENCE_STAFF, message))
+    return mails
+
+
+def _staff_emails(ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(StaffMember.objects.filter(pk__in=set(ids)).values_list("pk", "user__email"))
+
+
+def retry_after(attempts: int) -> timedelta:
+    """Back-off before the next attempt: 1, 2, 4, … minutes, at most an hour."""
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _send(mails: list[Mail], *, now: datetime) -> list[Notification]:
+    """Send each mail, then write what happened: sent, or failed with the next attempt."""
+    if not mails:
+        return []
+    records = []
+    connection = get_connection()
+    try:
+        connection.open()
+        opened: Exception | None = None
+    except Exception as exc:  # the mail server is away: every mail fails, and is retried
+        opened = exc
+    try:
+        for mail in mails:
+            error = opened
+            if error is None:
+                try:
+                    mail.message.connection = connection
+                    mail.message.send()
+                except Exception as exc:
+                    error = exc
+            records.append(_record(mail, now=now, error=error))
+    finally:
+        connection.close()
+    Notification.objects.bulk_create(records, ignore_conflicts=True)
+    return records
+
+
+def _record(
+    mail: Mail, *, now: datetime, error: Exception | None, attempts: int = 1
+) -> Notification:
+    if error is not None:
+        logger.warning("e-mail for event %s to %s failed: %s", mail.event.pk, mail.audience, error)
+    return Notification(
+        business_id=mail.event.business_id,
+        event=mail.event,
+        audience=mail.audience,
+        status=NotificationStatus.SENT if error is None else NotificationStatus.FAILED,
+        attempts=attempts,
+        error="" if error is None else str(error)[:300],
+        created_at=now,
+        sent_at=now if error is None else None,
+        next_attempt_at=None
+        if error is None or attempts >= MAX_ATTEMPTS
+        else now + retry_after(attempts),
+    )
+
+
+def _retried(failed: Notification, now: datetime) -> dict[str, object]:
+    """One more attempt at a failed e-mail, rebuilt from its event as it reads now."""
+    event = failed.event
+    emails = _staff_emails(_staff_recipients(event)) if event.need_id else {}
+    mails = [m for m in mails_for(event, emails) if m.audience == failed.audience]
+    if not mails:  # nobody to send it to any more (an address erased)
+        return {"next_attempt_at": None, "error": "no recipient any more"}
+    error: Exception | None = None
+    try:
+        mails[0].message.send()
+    except Exception as exc:
+        error = exc
+    done = _record(mails[0], now=now, error=error, attempts=failed.attempts + 1)
+    return {
+        "status": done.status,
+        "attempts": done.attempts,
+        "error": done.error,
+        "sent_at": done.sent_at,
+        "next_attempt_at": done.next_attempt_at,
+    }
+
+
+def notifications_retry(now: datetime) -> int:
+    """Worker sweep: failed e-mails whose next attempt is due are sent again."""
+    due = list(
+        Notification.objects.filter(
+            status=NotificationStatus.FAILED,
+            next_attempt_at__isnull=False,
+            next_attempt_at__lte=now,
         )
-        sent += 1
-    return sent
+        .select_related(
+            "event__need__owner__user",
+            "event__customer",
+            "event__actor_staff",
+            "event__actor_customer",
+        )
+        .order_by("next_attempt_at")[:RETRY_BATCH]
+    )
+    for failed in due:
+        Notification.objects.filter(pk=failed.pk).update(**_retried(failed, now))
+    return len(due)
 
 
 def _customer_text(event: JournalEvent) -> str:
@@ -149,3 +280,12 @@ def _staff_text(event: JournalEvent) -> str:
     data = event.data
     text = data.get("body") or data.get("reason") or data.get("summary") or ""
     return f"{event.get_kind_display()} — {event.actor_name}: {text}"
+
+
+def report() -> dict[str, int]:
+    """For ``/healthz?verbose=1``: e-mails waiting for another attempt, and given up."""
+    failed = Notification.objects.filter(status=NotificationStatus.FAILED)
+    return {
+        "retrying": failed.filter(next_attempt_at__isnull=False).count(),
+        "given_up": failed.filter(next_attempt_at__isnull=True).count(),
+    }

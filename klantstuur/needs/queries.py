@@ -4,13 +4,17 @@ The SQL serves the hot path; the Python rule says what it means and is what a te
 compares it with (tests/test_needs_queries.py).
 """
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection
 from django.db.models import Subquery
 
 from klantstuur.businesses.models import FRONTLINE_ROLES, StaffMember
 from klantstuur.core.queries import columns, one_raw
 from klantstuur.customers.models import Customer
 
-from .models import Need
+from .models import JournalEvent, Need
 
 
 def continuing_owner_rule(customer: Customer) -> StaffMember | None:
@@ -36,3 +40,115 @@ CONTINUING_OWNER = (
 def continuing_owner(customer: Customer) -> StaffMember | None:
     """``continuing_owner_rule``, as the hot path asks it (core.queries.one_raw)."""
     return one_raw(StaffMember, CONTINUING_OWNER, [customer.pk, *FRONTLINE_ROLES])
+
+
+# --- the journal read as a queue (ADR 0010) ---------------------------------------------
+#
+# The rule, in Python (``due``; tests/needs/test_queue.py holds the SQL to it): an event is
+# due for a cursor at ``(tx, id)`` when its own ``(tx, id)`` sorts after the cursor, it
+# falls in the cursor's partition, and — on PostgreSQL — its transaction is older than
+# every transaction still running (or is the reader's own), so no event can still appear
+# before it.
+
+TABLE = JournalEvent._meta.db_table
+
+
+@dataclass(frozen=True)
+class Position:
+    tx: int
+    event_id: int
+
+
+def due(
+    event_tx: int,
+    event_id: int,
+    business_id: int,
+    *,
+    after: Position,
+    partition: int = 0,
+    partitions: int = 1,
+    oldest_running_tx: int | None = None,
+) -> bool:
+    """The rule the SQL below encodes; ``oldest_running_tx`` None: all committed."""
+    if (event_tx, event_id) <= (after.tx, after.event_id):
+        return False
+    if business_id % partitions != partition:
+        return False
+    return oldest_running_tx is None or event_tx < oldest_running_tx
+
+
+def _finished() -> str:
+    """Only events whose transaction can no longer be overtaken (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return ""  # SQLite: one writer at a time, ids become visible in order
+    return (
+        " AND (tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+        " OR tx = pg_current_xact_id_if_assigned()::text::bigint)"
+    )
+
+
+def _partition(partitions: int) -> str:
+    return " AND business_id %% %s = %s" if partitions > 1 else ""
+
+
+def due_ids(
+    *, after: Position, limit: int, partition: int = 0, partitions: int = 1
+) -> list[tuple[int, int]]:
+    """``(tx, id)`` of the next ``limit`` due events, in queue order."""
+    sql = (
+        f'SELECT tx, id FROM "{TABLE}" WHERE (tx, id) > (%s, %s)'  # noqa: S608 - names only
+        + _partition(partitions)
+        + _finished()
+        + " ORDER BY tx, id LIMIT %s"
+    )
+    params: list[int] = [after.tx, after.event_id]
+    if partitions > 1:
+        params += [partitions, partition]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return [(int(tx), int(pk)) for tx, pk in cursor.fetchall()]
+
+
+def journal_after(
+    *, tx: int, event_id: int, limit: int, partition: int = 0, partitions: int = 1
+) -> list[JournalEvent]:
+    """The next batch for a cursor, each event with its need and customer, in order."""
+    found = due_ids(
+        after=Position(tx, event_id), limit=limit, partition=partition, partitions=partitions
+    )
+    if not found:
+        return []
+    rows = JournalEvent.objects.select_related("need", "customer").in_bulk([pk for _, pk in found])
+    events = []
+    for event_tx, pk in found:
+        event = rows[pk]
+        event.tx = event_tx
+        events.append(event)
+    return events
+
+
+def journal_head() -> tuple[int, int]:
+    """The last position in the journal now, ``(0, 0)`` when it is empty."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT tx, id FROM "{TABLE}" ORDER BY tx DESC, id DESC LIMIT 1')  # noqa: S608
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def journal_behind(
+    *, tx: int, event_id: int, partition: int, partitions: int, up_to: int
+) -> tuple[int, datetime | None]:
+    """Events after a cursor (counted up to ``up_to``) and the oldest moment among them."""
+    sql = (
+        f'SELECT count(*), min("at") FROM (SELECT "at" FROM "{TABLE}"'  # noqa: S608 - names only
+        " WHERE (tx, id) > (%s, %s)" + _partition(partitions) + " ORDER BY tx, id LIMIT %s) t"
+    )
+    params: list[int] = [tx, event_id]
+    if partitions > 1:
+        params += [partitions, partition]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, up_to])
+        count, oldest = cursor.fetchone()
+    if isinstance(oldest, str):  # SQLite hands back text, in UTC
+        oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
+    return int(count), oldest
