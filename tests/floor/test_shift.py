@@ -16,7 +16,7 @@ from klantstuur.floor.services import party_leave
 from klantstuur.needs.models import EventKind, JournalEvent, Need, NeedStatus
 from klantstuur.needs.services import resolutions_autoconfirm
 from tests.conftest import PASSWORD, World
-from tests.test_floor import terrace  # noqa: F401  (fixture)
+from tests.floor.test_api import terrace  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)

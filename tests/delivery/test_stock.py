@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """Out of stock (orders.stock) and cancelling (orders.cancel): the customer's rule decides."""
 
 from typing import Any
@@ -9,8 +9,8 @@ from klantstuur.needs.models import EventKind, JournalEvent, Remedy
 from klantstuur.orders.cancel import order_cancel
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
 from tests.conftest import World
+from tests.delivery.test_api import API, _order, commits, shop, tomorrow  # noqa: F401
 from tests.helpers import assert_error, snapshot
-from tests.test_delivery import API, _order, commits, shop, tomorrow  # noqa: F401
 
 
 def _rule(api: Any, world: World, action: str, **params: Any) -> None:

@@ -17,8 +17,7 @@ from klantstuur.feedback.models import (
 )
 from klantstuur.metrics import projection
 from klantstuur.needs import services
-
-from .helpers import open_need
+from tests.helpers import open_need
 
 PAGES = [
     "/console/insight/",

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """The console's orders list: my business's orders only, found by number or customer,
 filtered by status and by deliveries waiting for the customer's choice; keyset pages."""
 
@@ -8,7 +8,7 @@ from django.test import Client
 
 from klantstuur.delivery import selectors
 from tests.conftest import World
-from tests.test_delivery import API, _order, shop  # noqa: F401
+from tests.delivery.test_api import API, _order, shop  # noqa: F401
 
 URL = "/console/delivery/orders/"
 

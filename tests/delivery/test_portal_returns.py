@@ -1,11 +1,11 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """The return form on the tracking page: loaded when its panel opens, posted from the page."""
 
 from typing import Any
 
 from klantstuur.delivery.models import ReturnRequest
 from tests.conftest import World
-from tests.test_delivery import API, _order, shop  # noqa: F401
+from tests.delivery.test_api import API, _order, shop  # noqa: F401
 
 HX = {"HTTP_HX_REQUEST": "true"}
 

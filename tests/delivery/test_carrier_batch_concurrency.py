@@ -11,8 +11,8 @@ from klantstuur.delivery.models import CarrierEvent, Delivery
 from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.orders.models import Checkpoint
 from tests.conftest import World
-from tests.test_carrier_batch import orders, shop
-from tests.test_concurrency import race
+from tests.delivery.test_carrier_batch import orders, shop
+from tests.platform.test_concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _skip_unless_real_locks(db: Any) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("races are observed on PostgreSQL (see tests/test_concurrency.py)")
+        pytest.skip("races are observed on PostgreSQL (see tests/platform/test_concurrency.py)")
 
 
 def test_overlapping_batches_store_every_event_id_once(world: World) -> None:

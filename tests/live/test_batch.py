@@ -10,8 +10,8 @@ from django.db import connection
 from klantstuur.live import broker, channels
 from klantstuur.needs.models import EventKind, JournalEvent
 from tests.conftest import World
-from tests.test_floor import terrace  # noqa: F401  (fixture)
-from tests.test_live import (  # noqa: F401  (fixtures)
+from tests.floor.test_api import terrace  # noqa: F401  (fixture)
+from tests.live.test_fanout import (  # noqa: F401  (fixtures)
     _drain,
     _subscribe,
     listener,

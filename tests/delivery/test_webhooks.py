@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """Carrier webhooks by the Standard Webhooks scheme: signed, fresh, once."""
 
 import json
@@ -11,8 +11,8 @@ from standardwebhooks.webhooks import Webhook
 from klantstuur.delivery.models import CarrierEvent, DeliverySettings
 from klantstuur.orders.models import Checkpoint
 from tests.conftest import World
+from tests.delivery.test_api import API, _order, shop  # noqa: F401
 from tests.helpers import assert_error
-from tests.test_delivery import API, _order, shop  # noqa: F401
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

@@ -14,8 +14,7 @@ from klantstuur.metrics.models import DailyRollup, NeedFacts
 from klantstuur.metrics.selectors import figures, journeys, scope_for
 from klantstuur.needs import services
 from klantstuur.needs.models import Need
-
-from .helpers import API, assert_error
+from tests.helpers import API, assert_error
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Amsterdam
 

@@ -8,7 +8,7 @@ from django.test import Client
 from klantstuur.floor.models import Party, PartyStatus
 from klantstuur.orders.models import Checkpoint, LineStatus, Order, OrderLine
 from tests.conftest import World
-from tests.test_floor import terrace  # noqa: F401  (fixture)
+from tests.floor.test_api import terrace  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)

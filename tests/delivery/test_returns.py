@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """Returns: a need of kind return with an owner; the refund is a remedy on arrival."""
 
 from typing import Any
@@ -7,8 +7,8 @@ from klantstuur.delivery.models import ReturnRequest
 from klantstuur.needs.models import Need, Remedy
 from klantstuur.orders.models import Order
 from tests.conftest import World
+from tests.delivery.test_api import API, _order, shop  # noqa: F401
 from tests.helpers import assert_error
-from tests.test_delivery import API, _order, shop  # noqa: F401
 
 
 def test_a_return_from_start_to_refund(world: World, api: Any, shop: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """Delivery pages and reads: bounded queries, the change form loaded when opened, the staff
 delivery page, the promise in the reader's language, Idempotency-Key on delivery writes."""
 
@@ -12,8 +12,8 @@ from klantstuur.needs.models import JournalEvent
 from klantstuur.orders.checkpoints import label
 from klantstuur.orders.models import Checkpoint, OrderLine
 from tests.conftest import World
+from tests.delivery.test_api import API, _order, commits, shop, tomorrow  # noqa: F401
 from tests.helpers import assert_error, snapshot
-from tests.test_delivery import API, _order, commits, shop, tomorrow  # noqa: F401
 
 HX = {"HTTP_HX_REQUEST": "true"}
 

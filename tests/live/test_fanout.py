@@ -16,7 +16,7 @@ from klantstuur.live import broker
 from klantstuur.live.broker import Subscriber
 from klantstuur.orders.models import OrderLine
 from tests.conftest import World
-from tests.test_floor import terrace  # noqa: F401  (fixture)
+from tests.floor.test_api import terrace  # noqa: F401  (fixture)
 
 
 @pytest.fixture

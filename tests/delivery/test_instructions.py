@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """Standing instructions: the documented set, carried out on the journal's events."""
 
 from datetime import timedelta
@@ -12,8 +12,8 @@ from klantstuur.instructions.models import InstructionRun, StandingInstruction
 from klantstuur.needs.models import EventKind, JournalEvent, Remedy
 from klantstuur.orders.models import Order
 from tests.conftest import World
+from tests.delivery.test_api import API, _order, at, commits, shop, tomorrow  # noqa: F401
 from tests.helpers import assert_error
-from tests.test_delivery import API, _order, at, commits, shop, tomorrow  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """The customer's own data: export, preferences, erasure once obligations end."""
 
 from typing import Any
@@ -11,8 +11,8 @@ from klantstuur.customers.privacy import erasures_carry_out
 from klantstuur.needs.models import Need
 from klantstuur.orders.models import Order
 from tests.conftest import World
+from tests.delivery.test_api import API, _order, shop  # noqa: F401
 from tests.helpers import assert_error
-from tests.test_delivery import API, _order, shop  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

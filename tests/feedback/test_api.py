@@ -18,8 +18,7 @@ from klantstuur.feedback.models import (
 from klantstuur.metrics import projection
 from klantstuur.needs import services
 from klantstuur.needs.models import EventKind, JournalEvent, Need
-
-from .helpers import API, assert_error, kinds, open_need, snapshot
+from tests.helpers import API, assert_error, kinds, open_need, snapshot
 
 
 def fb_state() -> dict[str, Any]:
