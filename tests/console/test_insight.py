@@ -97,7 +97,8 @@ def test_the_journey_of_another_business_is_not_found(world: Any, login: Any) ->
 def test_bad_period_input_shows_beside_the_field(world: Any, login: Any) -> None:
     r = login(world.manager).get("/console/insight/", {"start": "2025-05-01", "end": "2025-04-01"})
     assert r.status_code == 200
-    assert "field-error" in r.content.decode() or "form-error" in r.content.decode()
+    assert list(r.context["form"].errors) == ["start"]  # beside "From", not above the form
+    assert "field-error" in r.content.decode() and 'class="form-error"' not in r.content.decode()
     r = login(world.manager).get("/console/insight/", {"start": "not-a-date", "owner": "x"})
     assert r.status_code == 200
 
