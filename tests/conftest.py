@@ -57,6 +57,11 @@ class World:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The actors; a fixture of wider scope (the permission matrix) builds them once."""
     x = business_create(slug="x", name="Business X")
     y = business_create(slug="y", name="Business Y")
 

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures shared from tests/test_delivery.py)
+# ruff: noqa: F811  (pytest fixtures shared from tests/delivery/test_api.py)
 """Staff find an order in a real browser: the orders list → the failed delivery waiting
 for the customer's choice → its delivery page."""
 
@@ -9,7 +9,7 @@ import pytest
 from tests.browser.conftest import shot
 from tests.browser.test_reschedule import _login
 from tests.conftest import World
-from tests.test_delivery import API, place_order, shop  # noqa: F401
+from tests.delivery.test_api import API, place_order, shop  # noqa: F401
 
 
 @pytest.mark.django_db(transaction=True)

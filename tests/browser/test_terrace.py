@@ -22,7 +22,7 @@ from klantstuur.live import broker
 from klantstuur.orders.models import Checkpoint, LineStatus, OrderLine
 from tests.browser.conftest import shot
 from tests.conftest import World
-from tests.test_floor import terrace  # noqa: F401  (fixture)
+from tests.floor.test_api import terrace  # noqa: F401  (fixture)
 
 
 @pytest.fixture
