@@ -164,7 +164,8 @@ if os.environ.get("DATABASE_URL"):
         DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
         DATABASE_ROUTERS = ["klantstuur.core.db_router.ReplicaRouter"]
         # After WhiteNoise (static files read no database), before anything that reads.
-        MIDDLEWARE.insert(2, "klantstuur.core.db_router.ReplicaMiddleware")
+        after = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+        MIDDLEWARE.insert(after, "klantstuur.core.db_router.ReplicaMiddleware")
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
