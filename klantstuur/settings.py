@@ -106,15 +106,26 @@ TEMPLATES = [
     },
 ]
 
-if os.environ.get("DATABASE_URL"):
-    # A psycopg pool instead of persistent connections: under ASGI a persistent
-    # connection is never reused, only leaked; opening one per request costs a
-    # PostgreSQL backend each time (~4 ms here). Server-side binding lets psycopg
-    # prepare a statement after its second use on a connection, so the planner
-    # does not re-plan the same query on every request (the token lookup's join
-    # cost 1.7 ms of planning for 0.2 ms of execution).
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
+# ``pgbouncer`` when DATABASE_URL points at PgBouncer in transaction mode (docs/operations.md).
+DB_POOLER = os.environ.get("KLANTSTUUR_DB_POOLER", "").strip().lower()
+if DB_POOLER not in ("", "pgbouncer"):
+    raise ValueError(f"KLANTSTUUR_DB_POOLER: 'pgbouncer' or empty, not {DB_POOLER!r}")
+# Read-your-writes: a client that wrote reads from the primary for this long.
+REPLICA_PIN_SECONDS = float(os.environ.get("KLANTSTUUR_REPLICA_PIN_SECONDS", "5"))
+
+
+def _postgres(url: str) -> dict[str, Any]:
+    """One PostgreSQL alias: a psycopg pool, tuned for a direct server or for PgBouncer.
+
+    A psycopg pool instead of persistent connections: under ASGI a persistent
+    connection is never reused, only leaked; opening one per request costs a
+    PostgreSQL backend each time (~4 ms here). Server-side binding lets psycopg
+    prepare a statement after its second use on a connection, so the planner
+    does not re-plan the same query on every request (the token lookup's join
+    cost 1.7 ms of planning for 0.2 ms of execution).
+    """
+    db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    db.setdefault("OPTIONS", {}).update(
         {
             "pool": {
                 "min_size": 1,
@@ -125,9 +136,36 @@ if os.environ.get("DATABASE_URL"):
             "prepare_threshold": 2,
         }
     )
+    if DB_POOLER == "pgbouncer":
+        # Transaction pooling hands each transaction to any server connection, so
+        # nothing may outlive one: no named prepared statements (PgBouncer before
+        # 1.21 cannot track them) and no server-side cursors (``.iterator()``).
+        # Server-side binding itself (unnamed statements) works through it.
+        db["OPTIONS"]["prepare_threshold"] = None
+        db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return db
+
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": _postgres(os.environ["DATABASE_URL"])}
     DATABASES["default"].setdefault("TEST", {})
     if test_name := os.environ.get("KLANTSTUUR_TEST_DB_NAME"):
         DATABASES["default"]["TEST"]["NAME"] = test_name
+    if listen_url := os.environ.get("DATABASE_LISTEN_URL"):
+        # The live listener's LISTEN holds a session, which transaction pooling cannot
+        # give: it connects here directly (klantstuur/live/broker.py), past PgBouncer.
+        LIVE_LISTEN_DATABASE: dict[str, Any] = dict(dj_database_url.parse(listen_url))
+        if LIVE_LISTEN_DATABASE["NAME"] == DATABASES["default"]["NAME"]:
+            LIVE_LISTEN_DATABASE["NAME"] = ""  # the app's own database (the test one under pytest)
+    if replica_url := os.environ.get("DATABASE_REPLICA_URL"):
+        # Reads of GET requests go to a streaming replica (klantstuur/core/db_router.py);
+        # under tests it mirrors the default database.
+        DATABASES["replica"] = _postgres(replica_url)
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+        DATABASE_ROUTERS = ["klantstuur.core.db_router.ReplicaRouter"]
+        # After WhiteNoise (static files read no database), before anything that reads.
+        after = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+        MIDDLEWARE.insert(after, "klantstuur.core.db_router.ReplicaMiddleware")
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

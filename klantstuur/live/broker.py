@@ -144,16 +144,25 @@ LISTEN_POLL_SECONDS = 1.0
 
 
 def _conninfo() -> str:
+    """The listener's connection: ``DATABASE_LISTEN_URL`` when set, else the app's database.
+
+    LISTEN keeps a session, so behind PgBouncer in transaction mode the listener
+    connects to PostgreSQL directly; ``pg_notify`` goes through the pooler as usual.
+    """
     db = settings.DATABASES["default"]
-    name = db.get("NAME")
-    if name and connection.settings_dict.get("NAME"):
+    direct: dict[str, Any] = getattr(settings, "LIVE_LISTEN_DATABASE", None) or {}
+    if not direct and settings.DB_POOLER:
+        logger.warning("the live listener goes through the pooler: set DATABASE_LISTEN_URL")
+    name = direct.get("NAME") or db.get("NAME")
+    if not direct.get("NAME") and name and connection.settings_dict.get("NAME"):
         name = connection.settings_dict["NAME"]  # the test database under pytest
+    source = direct or db
     parts = {
         "dbname": name,
-        "user": db.get("USER"),
-        "password": db.get("PASSWORD"),
-        "host": db.get("HOST"),
-        "port": db.get("PORT"),
+        "user": source.get("USER"),
+        "password": source.get("PASSWORD"),
+        "host": source.get("HOST"),
+        "port": source.get("PORT"),
     }
     return " ".join(f"{k}={v}" for k, v in parts.items() if v)
 
