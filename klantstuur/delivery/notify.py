@@ -6,6 +6,7 @@ communication preference, or a standing instruction "contact": portal/none).
 """
 
 import logging
+from typing import cast
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -18,6 +19,7 @@ from django_tasks import task
 from klantstuur.needs.models import EventKind, JournalEvent
 
 from . import hooks
+from .events import DeliveryProblem
 
 logger = logging.getLogger("klantstuur.delivery")
 
@@ -60,7 +62,7 @@ def reason_text(reason: str) -> str:
 
 
 def alert_text(event: JournalEvent) -> str:
-    data = event.data
+    data = cast(DeliveryProblem, event.data)
     lines = [reason_text(data.get("reason", ""))]
     if data.get("detail") == "out_of_stock":
         lines = [_("An item of your order is out of stock.")]
@@ -86,12 +88,13 @@ def send_alert(event_id: int) -> int:
     channel, language = hooks.contact_preferences(customer.pk)
     if not customer.email or not customer.notify_by_email or channel != "email":
         return 0
-    order_id = event.data.get("order_id")
+    problem = cast(DeliveryProblem, event.data)
+    order_id = problem.get("order_id")
     with translation.override(language or customer.language or "nl"):
         link = settings.SITE_URL + reverse("portal_orders:order", args=[order_id])
         send_mail(
             _("Your order #%(id)s: %(what)s")
-            % {"id": order_id, "what": reason_text(event.data.get("reason", ""))},
+            % {"id": order_id, "what": reason_text(problem.get("reason", ""))},
             f"{alert_text(event)}\n\n{link}\n\n"
             + _("Your contact person: %(name)s") % {"name": event.need.owner.name},
             settings.DEFAULT_FROM_EMAIL,

@@ -8,18 +8,20 @@ customer first, with choices: another date, a pickup point, a neighbour.
 
 import logging
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klantstuur.needs.journal import record_event
+from klantstuur.needs.journal import record
 from klantstuur.needs.models import ACTIVE_STATUSES, EventKind, JournalEvent, Need
 from klantstuur.needs.services import need_open
 from klantstuur.orders.checkpoints import PROBLEM_CODES
+from klantstuur.orders.events import Checkpoint
 
-from . import hooks
+from . import events, hooks
 from .models import FINAL_STATUSES, UNDERWAY_STATUSES, Delivery, DeliveryStatus
 
 logger = logging.getLogger("klantstuur.delivery")
@@ -29,16 +31,19 @@ CHOICES = ["another_date", "pickup_point", "neighbour"]
 
 def react(event: JournalEvent) -> None:
     """After commit: a problem checkpoint is taken up at once."""
-    if event.kind != EventKind.CHECKPOINT or event.data.get("code") not in PROBLEM_CODES:
+    if event.kind != EventKind.CHECKPOINT:
         return
-    order_id = event.data.get("order_id")
+    data = cast(Checkpoint, event.data)
+    if data.get("code") not in PROBLEM_CODES:
+        return
+    order_id = data.get("order_id")
     if not isinstance(order_id, int):
         return
     problem_raise(
         order_id=order_id,
-        reason=event.data["code"],
-        detail=event.data.get("reason", "") or "",
-        note=event.data.get("note", "") or "",
+        reason=data["code"],
+        detail=data.get("reason", "") or "",
+        note=data.get("note", "") or "",
         trigger_key=f"cp{event.pk}",
     )
 
@@ -97,26 +102,16 @@ def problem_raise(
         offer = not settled and detail != "out_of_stock"
         if not settled and reason in ("not_out_for_delivery", "window_missed"):
             Delivery.objects.filter(pk=delivery.pk).update(problem_reason=reason)
-        alert = record_event(
+        problem = events.delivery_problem(
+            delivery,
             need=need,
-            kind=EventKind.ALERT,
-            data={
-                "order_id": delivery.order_id,
-                "reason": reason,
-                "detail": detail,
-                "note": note,
-                "choices": CHOICES if offer else [],
-                "done_for_you": [d["text"] for d in done],
-                "promise": delivery.order.promise_text,
-                "promised": {
-                    "date": delivery.promised_date.isoformat(),
-                    "window": delivery.promised_window.code,
-                    "place": delivery.promised_place,
-                },
-                "owner": {"id": need.owner_id, "name": need.owner.name},
-            },
-            at=now,
+            reason=reason,
+            detail=detail,
+            note=note,
+            choices=CHOICES if offer else [],
+            done_for_you=[d["text"] for d in done],
         )
+        alert = record(problem, need=need, at=now)
         Need.objects.filter(pk=need.pk).update(updated_at=now)
         from klantstuur.needs import reactions
 

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 from klantstuur.customers.models import Customer
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind
+from klantstuur.needs.journal import record
+from klantstuur.needs.models import RemedyKind
 from klantstuur.needs.services import need_open, remedy_grant
 from klantstuur.orders.models import Order, OrderStatus
 
+from . import events
 from .models import PickupPoint, ReturnMethod, ReturnRequest, ReturnStatus
 
 
@@ -64,18 +65,7 @@ def return_start(
             )
     except IntegrityError:
         raise Conflict(_("A return of this order is already under way.")) from None
-    record_event(
-        need=need,
-        kind=EventKind.RETURN_STARTED,
-        actor_customer=customer,
-        data={
-            "order_id": order.pk,
-            "return_id": ret.pk,
-            "method": method,
-            "pickup_point": point.name if point else None,
-            "reason": text,
-        },
-    )
+    record(events.return_started(ret), need=need, actor_customer=customer)
     return ret
 
 
@@ -96,18 +86,12 @@ def return_arrived(
         raise Invalid(_("More than the order's total."), field="refund_cents")
     now = timezone.now()
     ReturnRequest.objects.filter(pk=ret.pk).update(status=ReturnStatus.ARRIVED, arrived_at=now)
-    record_event(
-        need=ret.need,
-        kind=EventKind.RETURN_ARRIVED,
-        actor_staff=staff,
-        data={"order_id": ret.order_id, "return_id": ret.pk},
-        at=now,
-    )
+    record(events.return_arrived(ret), need=ret.need, actor_staff=staff, at=now)
     if amount:
         remedy_grant(
             staff=staff,
             need=ret.need,
-            kind="refund",
+            kind=RemedyKind.REFUND,
             amount_cents=amount,
             note=_("Return of order #%(id)s arrived") % {"id": ret.order_id},
         )

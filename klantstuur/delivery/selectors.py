@@ -1,6 +1,6 @@
 """Reads for delivery pages and endpoints, through access gates, in bounded queries."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -13,6 +13,7 @@ from klantstuur.customers.models import Customer
 from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
 
+from .events import InstructionCarriedOut
 from .models import FINAL_STATUSES as FINAL_DELIVERY_STATUSES
 from .models import Delivery, DeliverySettings, PickupPoint, ReturnRequest
 from .proactive import CHOICES
@@ -139,8 +140,9 @@ def notice_out(e: JournalEvent) -> dict[str, Any]:
     if e.kind == EventKind.ALERT:
         text = alert_text(e)
     else:
+        done = cast(InstructionCarriedOut, e.data)
         text = _("Done for you, because you asked: %(what)s") % {
-            "what": f"{e.data.get('because', '')} — {e.data.get('result', '')}"
+            "what": f"{done.get('because', '')} — {done.get('result', '')}"
         }
     return {
         "id": e.pk,

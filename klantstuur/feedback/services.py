@@ -21,10 +21,12 @@ from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from klantstuur.core.money import euro
 from klantstuur.customers.models import Customer
 from klantstuur.needs import services as needs
-from klantstuur.needs.journal import record_event
+from klantstuur.needs.events import internal_note
+from klantstuur.needs.journal import record
 from klantstuur.needs.models import EventKind, JournalEvent, Need, NeedKind, NeedStatus, RootCause
 from klantstuur.needs.root_causes import business_root_cause
 
+from . import events
 from .models import (
     SURVEY_SCALE,
     ImprovementItem,
@@ -97,14 +99,13 @@ def _journey(
 
 def _happened(need: Need, order_pk: int, touchpoint: str) -> bool:
     """A touchpoint can be rated once it has taken place."""
+    from klantstuur.orders.checkpoints import PROMISE_KEPT_CODES
     from klantstuur.orders.models import Checkpoint
 
     if touchpoint == Touchpoint.SERVED:
         return Checkpoint.objects.filter(order_id=order_pk, code="line_served").exists()
     if touchpoint == Touchpoint.DELIVERED:
-        return Checkpoint.objects.filter(
-            order_id=order_pk, code__in=("delivered", "available_for_pickup")
-        ).exists()
+        return Checkpoint.objects.filter(order_id=order_pk, code__in=PROMISE_KEPT_CODES).exists()
     if touchpoint == Touchpoint.RESOLUTION_PROPOSED:
         return JournalEvent.objects.filter(
             need_id=need.pk, kind=EventKind.RESOLUTION_PROPOSED
@@ -158,16 +159,12 @@ def rating_give(
     if not _happened(need, order_pk, touchpoint):
         raise Conflict(_("That has not happened yet; rate it once it has."), field="touchpoint")
     now = timezone.now()
-    event = record_event(
+    event = record(
+        events.rated(
+            touchpoint=touchpoint, rating=value, order_id=order_pk or None, comment=comment
+        ),
         need=need,
-        kind=EventKind.FEEDBACK_GIVEN,
         actor_customer=customer,
-        data={
-            "touchpoint": touchpoint,
-            "rating": value,
-            "order_id": order_pk or None,
-            "comment": comment,
-        },
         at=now,
     )
     try:
@@ -247,13 +244,8 @@ def survey_answer(
             )
     except IntegrityError:
         raise Conflict(_("This survey was already answered."), field="survey") from None
-    record_event(
-        need=need,
-        customer=customer,
-        kind=EventKind.FEEDBACK_GIVEN,
-        actor_customer=customer,
-        data={"survey": survey, "score": value, "response_id": row.pk, "comment": comment},
-        at=now,
+    record(
+        events.survey_answered(row), need=need, customer=customer, actor_customer=customer, at=now
     )
     if value <= DETRACTOR[survey]:
         _close_loop(
@@ -375,11 +367,10 @@ def listening_mark(*, staff: StaffMember, sample_id: int, note: str) -> Listenin
     sample.note = note
     sample.save(update_fields=["listened_by", "listened_at", "note"])
     body = _("Listened to this conversation.") + (f" {note}" if note else "")
-    record_event(
+    record(
+        internal_note(body, listening_sample_id=sample.pk),
         need=sample.need,
-        kind=EventKind.INTERNAL_NOTE,
         actor_staff=staff,
-        data={"body": body, "listening_sample_id": sample.pk},
         at=now,
     )
     return sample
@@ -442,17 +433,5 @@ def reward_give(
         given_by=staff,
         created_at=now,
     )
-    record_event(
-        need=need,
-        customer=customer,
-        kind=EventKind.REWARD_GIVEN,
-        actor_staff=staff,
-        data={
-            "reward_id": reward.pk,
-            "kind": kind,
-            "description": description,
-            "value_cents": value,
-        },
-        at=now,
-    )
+    record(events.reward_given(reward), need=need, customer=customer, actor_staff=staff, at=now)
     return reward

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.catalog.models import Station
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind
+from klantstuur.needs.journal import record
 from klantstuur.orders.checkpoints import checkpoint_record
 from klantstuur.orders.models import (
     FULFILLABLE_ORDERS,
@@ -34,6 +33,7 @@ from klantstuur.orders.models import (
 )
 from klantstuur.orders.promises import promise_lines
 
+from . import events
 from .models import Party, Table
 
 # Who may work a station's lines without being one of its members.
@@ -83,19 +83,6 @@ def _require_station(staff: StaffMember, line: OrderLine) -> None:
         )
 
 
-def _data(line: OrderLine, **extra: Any) -> dict[str, Any]:
-    party = line.order.party
-    return {
-        "party_id": party.pk if party else None,
-        "station_ids": [line.station_id] if line.station_id else [],
-        "table": party.table.number if party else None,
-        "seat": line.seat,
-        "item": line.item.name,
-        "status": extra.pop("status", line.status),
-        **extra,
-    }
-
-
 def _set(line: OrderLine, **fields: Any) -> None:
     OrderLine.objects.filter(pk=line.pk).update(**fields)
     for key, value in fields.items():
@@ -142,12 +129,7 @@ def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderL
         actor_staff=staff,
         at=now,
         note=course,
-        data={
-            "party_id": order.party_id,
-            "station_ids": sorted({x.station_id for x in lines if x.station_id}),
-            "course": course,
-            "line_ids": [x.pk for x in lines],
-        },
+        data=events.course_fired_detail(order, course=course, lines=lines),
     )
     return lines
 
@@ -163,7 +145,12 @@ def _station_step(
     _require_step(line, to)
     _set(line, status=to, **fields)
     checkpoint_record(
-        order=line.order, line=line, code=code, actor_staff=staff, at=now, data=_data(line)
+        order=line.order,
+        line=line,
+        code=code,
+        actor_staff=staff,
+        at=now,
+        data=events.line_detail(line),
     )
 
 
@@ -244,7 +231,7 @@ def line_pick_up(*, staff: StaffMember, line_id: int) -> OrderLine:
         code="line_on_its_way",
         actor_staff=staff,
         at=now,
-        data=_data(line, runner=staff.name),
+        data=events.line_detail(line, runner=staff.name),
     )
     return line
 
@@ -308,7 +295,7 @@ def line_deliver(
             actor_staff=staff,
             at=now,
             location=_("table %(table)s") % {"table": party.table.number},
-            data=_data(line, runner=staff.name),
+            data=events.line_detail(line, runner=staff.name),
         )
         _order_fulfilled_if_done(line.order, now)
     return DeliveryResult(line=line, prevented=False)
@@ -341,15 +328,6 @@ def _refusal_record(
     now: datetime,
 ) -> None:
     """A prevented wrong delivery: its checkpoint, and an alert to the owner."""
-    data = _data(
-        line,
-        line_id=line.pk,
-        order_id=line.order_id,
-        tried_table=target.number,
-        tried_seat=seat,
-        runner=staff.name,
-        message=reason,
-    )
     checkpoint_record(
         order=line.order,
         line=line,
@@ -357,14 +335,17 @@ def _refusal_record(
         actor_staff=staff,
         at=now,
         note=reason,
-        data=data,
+        data=events.wrong_delivery_detail(
+            line, tried_table=target.number, tried_seat=seat, runner=staff.name, message=reason
+        ),
     )
     # The owner is told (their floor view and console show the alert).
-    record_event(
+    record(
+        events.wrong_delivery_prevented(
+            line, tried_table=target.number, tried_seat=seat, runner=staff.name, message=reason
+        ),
         need=line.order.need,
-        kind=EventKind.ALERT,
         actor_staff=staff,
-        data={**data, "message": reason, "reason": "wrong_delivery_prevented"},
         at=now,
     )
 

@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed
 from klantstuur.customers.models import Customer
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind, Need, NeedKind
+from klantstuur.needs import events as needs_events
+from klantstuur.needs.journal import record
+from klantstuur.needs.models import Need, NeedKind
 from klantstuur.needs.services import pick_owner, resolution_propose_on_behalf
 
+from . import events
 from .models import AT_TABLE, PARTY_TRANSITIONS, Party, PartyStatus, Section, Table
 
 MAX_PARTY = 50
@@ -189,31 +191,17 @@ def _seating_record(
 ) -> None:
     """The need's opening and the seating, in the journal of the party's need."""
     need = party.need
-    record_event(
+    record(
+        needs_events.need_opened(need=need, owner=host, proactive=False),
         need=need,
-        kind=EventKind.NEED_OPENED,
         actor_staff=actor_staff,
         actor_customer=customer if actor_staff is None else None,
-        data={
-            "kind": NeedKind.ORDER,
-            "summary": need.summary,
-            "goal": need.goal,
-            "owner": {"id": host.pk, "name": host.name},
-            "proactive": False,
-        },
         at=now,
     )
-    record_event(
+    record(
+        events.party_seated(party=party, owner=host, self_check_in=self_check_in),
         need=need,
-        kind=EventKind.PARTY_SEATED,
         actor_staff=actor_staff,
-        data={
-            "party_id": party.pk,
-            "table": party.table.number,
-            "seats": party.seats,
-            "owner": {"id": host.pk, "name": host.name},
-            "self_check_in": self_check_in,
-        },
         at=now,
     )
 
@@ -245,17 +233,7 @@ def party_call_host(*, party: Party, reason: str = "") -> Party:
     Need.objects.filter(pk=party.need_id).update(
         contacts=F("contacts") + 1, waiting_since=now, updated_at=now
     )
-    record_event(
-        need=party.need,
-        kind=EventKind.HOST_CALLED,
-        data={
-            "party_id": party.pk,
-            "table": party.table.number,
-            "reason": reason,
-            "owner": {"id": party.need.owner_id, "name": party.need.owner.name},
-        },
-        at=now,
-    )
+    record(events.host_called(party=party, reason=reason), need=party.need, at=now)
     return party
 
 
@@ -271,11 +249,12 @@ def party_host_came(*, staff: StaffMember, party: Party) -> Party:
     Party.objects.filter(pk=party.pk).update(host_called_at=None)
     Need.objects.filter(pk=party.need_id).update(waiting_since=None, updated_at=now)
     party.host_called_at = None
-    record_event(
+    record(
+        needs_events.staff_message(
+            _("%(name)s is at your table.") % {"name": staff.name}, party_id=party.pk
+        ),
         need=party.need,
-        kind=EventKind.STAFF_MESSAGE,
         actor_staff=staff,
-        data={"body": _("%(name)s is at your table.") % {"name": staff.name}, "party_id": party.pk},
         at=now,
     )
     return party
@@ -293,12 +272,7 @@ def party_request_bill(*, party: Party) -> Party:
     )
     party.status = PartyStatus.BILL_REQUESTED
     party.bill_requested_at = now
-    record_event(
-        need=party.need,
-        kind=EventKind.BILL_REQUESTED,
-        data={"party_id": party.pk, "table": party.table.number},
-        at=now,
-    )
+    record(events.bill_requested(party), need=party.need, at=now)
     return party
 
 
@@ -317,13 +291,7 @@ def party_leave(*, staff: StaffMember, party: Party) -> Party:
     )
     party.status = PartyStatus.LEFT
     party.left_at = now
-    record_event(
-        need=party.need,
-        kind=EventKind.PARTY_LEFT,
-        actor_staff=staff,
-        data={"party_id": party.pk, "table": party.table.number},
-        at=now,
-    )
+    record(events.party_left(party), need=party.need, actor_staff=staff, at=now)
     _propose_thanks(need_id=party.need_id, actor=staff, now=now)
     return party
 
@@ -377,16 +345,5 @@ def party_ask_to_join(*, table: Table, name: str = "") -> Party:
         if name
         else _("A guest asks to join the table.")
     )
-    record_event(
-        need=party.need,
-        kind=EventKind.HOST_CALLED,
-        data={
-            "party_id": party.pk,
-            "table": party.table.number,
-            "reason": reason,
-            "join": True,
-            "owner": {"id": party.need.owner_id, "name": party.need.owner.name},
-        },
-        at=now,
-    )
+    record(events.host_called(party=party, reason=reason, join=True), need=party.need, at=now)
     return party

@@ -8,7 +8,7 @@ for its own viewer and language.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from klantstuur.needs.models import EventKind, JournalEvent
 
@@ -31,8 +31,25 @@ FLOOR_KINDS = frozenset(
 )
 
 
+class Routed(TypedDict, total=False):
+    """The keys the screens are routed by, as the floor's and orders' events write them
+    (``orders.events.Checkpoint``, ``OrderPlaced``, ``floor.events``): any of them may
+    be absent from an event of another kind."""
+
+    order_id: int
+    party_id: int | None
+    station_ids: list[int]
+    code: str
+    line_id: int | None
+    status: str
+
+
+def _data(event: JournalEvent) -> Routed:
+    return cast(Routed, event.data or {})
+
+
 def _needs_party_lookup(event: JournalEvent) -> bool:
-    data = event.data or {}
+    data = _data(event)
     return "party_id" not in data and bool(data.get("order_id")) and event.kind in FLOOR_KINDS
 
 
@@ -40,7 +57,7 @@ def route(
     event: JournalEvent, parties: dict[int, int | None] | None = None
 ) -> tuple[list[str], dict[str, Any]]:
     """``parties``: order id → party id, looked up already for a batch."""
-    data = event.data or {}
+    data = _data(event)
     order_id = data.get("order_id")
     party_id = data.get("party_id")
     if order_id and _needs_party_lookup(event):
@@ -92,7 +109,7 @@ def react_many(events: Sequence[JournalEvent]) -> None:
 
     from .broker import publish_many
 
-    order_ids = {(e.data or {})["order_id"] for e in events if _needs_party_lookup(e)}
+    order_ids = {_data(e)["order_id"] for e in events if _needs_party_lookup(e)}
     parties: dict[int, int | None] = {}
     if order_ids:
         parties = dict(Order.objects.filter(pk__in=order_ids).values_list("pk", "party_id"))

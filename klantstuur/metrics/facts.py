@@ -9,13 +9,14 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Model
 
 from klantstuur.core.zones import zone
+from klantstuur.needs.events import NeedOpened
 from klantstuur.needs.models import EventKind, Need, NeedStatus
 
 from . import experience
@@ -77,7 +78,7 @@ def _ticket_view(events: list[dict[str, Any]], tz: ZoneInfo) -> tuple[int, int, 
     for e in events:
         kind, at = e["kind"], e["at"]
         is_contact = kind in CONTACT_KINDS and e["actor_staff_id"] is None
-        if kind == EventKind.NEED_OPENED and not (e["data"] or {}).get("proactive"):
+        if kind == EventKind.NEED_OPENED and not cast(NeedOpened, e["data"] or {}).get("proactive"):
             if e["actor_staff_id"] is not None:
                 # Staff opened it while talking to the customer: answered on the spot.
                 closed += 1

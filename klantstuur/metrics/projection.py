@@ -11,6 +11,7 @@ are in ``facts``.
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,7 +20,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from klantstuur.core.zones import zone
+from klantstuur.feedback.events import SurveyAnswered
 from klantstuur.needs.models import EventKind, JournalEvent, Need
+from klantstuur.orders.events import Checkpoint
 
 from .batch import project_needs
 from .facts import Key, local, outcome_values, rollups_add, survey_counters
@@ -27,7 +30,6 @@ from .models import ROLLUP_COUNTERS, DailyRollup, NeedFacts, PromiseOutcome, Res
 
 logger = logging.getLogger("klantstuur.metrics")
 
-FULFIL_CODES = ("delivered", "available_for_pickup")
 REBUILD_CHUNK = 500
 
 # --- promises --------------------------------------------------------------------
@@ -52,6 +54,7 @@ def _upsert_outcome(
 
 def promise_observe(*, order_id: int, now: datetime | None = None) -> int | None:
     """Kept or broken, from the order's checkpoints against its promise. Returns the need id."""
+    from klantstuur.orders.checkpoints import PROMISE_KEPT_CODES
     from klantstuur.orders.models import Checkpoint, LineStatus, Order, OrderLine
 
     now = now or timezone.now()
@@ -63,7 +66,7 @@ def promise_observe(*, order_id: int, now: datetime | None = None) -> int | None
         PromiseOutcome.objects.filter(need_id=o.need_id, order_id=o.pk).delete()
         return o.need_id
     done: datetime | None = (
-        Checkpoint.objects.filter(order_id=o.pk, code__in=FULFIL_CODES)
+        Checkpoint.objects.filter(order_id=o.pk, code__in=PROMISE_KEPT_CODES)
         .order_by("at")
         .values_list("at", flat=True)
         .first()
@@ -112,7 +115,7 @@ def _survey_key(business_id: int, at: datetime, need_id: int | None, tz: ZoneInf
 
 
 def project_survey(event: JournalEvent) -> None:
-    data = event.data or {}
+    data = cast(SurveyAnswered, event.data or {})
     counters = survey_counters(str(data.get("survey", "")), int(data.get("score", 0)))
     if not counters:
         return
@@ -140,12 +143,13 @@ def react_many(events: Sequence[JournalEvent]) -> None:
     orders: set[int] = set()
     for event in events:
         data = event.data or {}
-        if event.kind == EventKind.FEEDBACK_GIVEN and data.get("survey"):
+        if event.kind == EventKind.FEEDBACK_GIVEN and cast(SurveyAnswered, data).get("survey"):
             project_survey(event)
         if event.need_id is None:
             continue
-        if event.kind == EventKind.CHECKPOINT and data.get("order_id"):
-            order_id = int(data["order_id"])
+        checkpoint = cast(Checkpoint, data)
+        if event.kind == EventKind.CHECKPOINT and checkpoint.get("order_id"):
+            order_id = int(checkpoint["order_id"])
             if order_id not in orders:
                 orders.add(order_id)
                 promise_observe(order_id=order_id, now=event.at)

@@ -15,7 +15,7 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
 
-from . import fulfilment
+from . import events, fulfilment
 from .checkpoints import checkpoint_record
 from .models import (
     CANCELLABLE_LINES,
@@ -71,7 +71,7 @@ def order_cancel(
             actor_customer=actor_customer,
             at=now,
             note=reason[:500],
-            data={"reason": reason[:200]},
+            data=events.cancelled_detail(reason),
         )
     locked.refresh_from_db()
     return locked

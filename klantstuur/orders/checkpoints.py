@@ -25,8 +25,10 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Invalid
 from klantstuur.customers.models import Customer
 from klantstuur.needs.journal import journal_entry, record_events
-from klantstuur.needs.models import EventKind
+from klantstuur.needs.models import JournalEvent
 
+from . import events
+from .events import CheckpointDetail
 from .models import Checkpoint, Order, OrderLine
 from .queries import CheckpointRow, checkpoints_apply_sql
 
@@ -43,6 +45,9 @@ class Meaning:
     moves_delivery_to: str = ""
     # A placed order it is recorded for (by carrier ingest) is fulfilled.
     fulfils: bool = False
+    # The customer has it (or can fetch it): the order's promise is kept at this moment,
+    # and its delivery can be rated.
+    keeps_promise: bool = False
     # A delivery problem: taken up at once (owner, standing instructions, the customer told).
     problem: bool = False
 
@@ -98,12 +103,21 @@ class CheckpointCode(StrEnum):
     )
     DELIVERED = (
         "delivered",
-        Meaning(_("Delivered"), carrier=True, moves_delivery_to="delivered", fulfils=True),
+        Meaning(
+            _("Delivered"),
+            carrier=True,
+            moves_delivery_to="delivered",
+            fulfils=True,
+            keeps_promise=True,
+        ),
     )
     AVAILABLE_FOR_PICKUP = (
         "available_for_pickup",
         Meaning(
-            _("Ready at the pickup point"), carrier=True, moves_delivery_to="available_for_pickup"
+            _("Ready at the pickup point"),
+            carrier=True,
+            moves_delivery_to="available_for_pickup",
+            keeps_promise=True,
         ),
     )
     EXCEPTION = (
@@ -131,6 +145,8 @@ CARRIER_CODES = _codes(lambda m: m.carrier)
 # The shop's own scans; with the shop's exception (out of stock): what the shop may report.
 SHOP_SCAN_CODES = _codes(lambda m: m.shop and not m.carrier)
 SHOP_REPORTABLE_CODES = _codes(lambda m: m.shop)
+# The customer has the order: its promise is kept (metrics) and its delivery rated (feedback).
+PROMISE_KEPT_CODES = _codes(lambda m: m.keeps_promise)
 # Taken up at once as a delivery problem.
 PROBLEM_CODES = _codes(lambda m: m.problem)
 # The delivery status each code moves a delivery to.
@@ -162,7 +178,7 @@ class NewCheckpoint:
     line: OrderLine | None = None
     location: str = ""
     note: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
+    data: CheckpointDetail = field(default_factory=CheckpointDetail)
 
 
 def checkpoint_record(
@@ -175,7 +191,7 @@ def checkpoint_record(
     at: datetime | None = None,
     location: str = "",
     note: str = "",
-    data: dict[str, Any] | None = None,
+    data: CheckpointDetail | None = None,
 ) -> Checkpoint:
     """Record a checkpoint and its journal event; call inside the change's transaction."""
     (checkpoint,) = checkpoints_record_many(
@@ -217,24 +233,9 @@ def checkpoints_record_many(
         if c.code not in LABELS:
             raise Invalid(gettext("Unknown checkpoint."), field="status")
     now = now or timezone.now()
-    events = record_events(
+    journal = record_events(
         [
-            journal_entry(
-                need=c.order.need,
-                kind=EventKind.CHECKPOINT,
-                actor_staff=actor_staff,
-                actor_customer=actor_customer,
-                data={
-                    "order_id": c.order.pk,
-                    "code": c.code,
-                    "label": label(c.code),
-                    "line_id": c.line.pk if c.line else None,
-                    "location": c.location,
-                    "note": c.note,
-                    **c.data,
-                },
-                at=c.at,
-            )
+            _journal_entry(c, actor_staff=actor_staff, actor_customer=actor_customer)
             for c in checkpoints
         ]
     )
@@ -249,13 +250,36 @@ def checkpoints_record_many(
                 note=c.note[:500],
                 event=event,
             )
-            for c, event in zip(checkpoints, events, strict=True)
+            for c, event in zip(checkpoints, journal, strict=True)
         ]
     )
     sql, params = checkpoints_apply_sql(_rows(checkpoints, fulfil=fulfil), now=now)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
     return created
+
+
+def _journal_entry(
+    c: NewCheckpoint, *, actor_staff: StaffMember | None, actor_customer: Customer | None
+) -> JournalEvent:
+    """The checkpoint's journal event (``events.checkpoint``), not saved yet."""
+    entry = events.checkpoint(
+        order=c.order,
+        code=c.code,
+        label=label(c.code),
+        line=c.line,
+        location=c.location,
+        note=c.note,
+        detail=c.data,
+    )
+    return journal_entry(
+        need=c.order.need,
+        kind=entry.kind,
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        data=dict(entry.data),
+        at=c.at,
+    )
 
 
 def _rows(checkpoints: Sequence[NewCheckpoint], *, fulfil: bool) -> list[CheckpointRow]:

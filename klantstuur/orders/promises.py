@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from klantstuur.catalog.models import CatalogItem, Station
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind
+from klantstuur.needs.journal import record
 
+from . import events
 from .models import OPEN_AT_STATION, LineStatus, OrderLine
 
 # Minutes from the pass to the table.
@@ -133,23 +133,9 @@ def line_late_alert(*, line_id: int, new_promised_at: datetime, now: datetime) -
         first_promised_at=was if line.first_promised_at is None else F("first_promised_at"),
         late_alerted_at=now,
     )
-    order = line.order
-    party = order.party
-    record_event(
-        need=order.need,
-        kind=EventKind.ALERT,
-        data={
-            "reason": "late",
-            "order_id": order.pk,
-            "line_id": line.pk,
-            "item": line.item.name,
-            "seat": line.seat,
-            "table": party.table.number if party else None,
-            "party_id": party.pk if party else None,
-            "station_ids": [line.station_id],
-            "was": was.isoformat() if was else None,
-            "promised_at": new_promised_at.isoformat(),
-        },
+    record(
+        events.line_late(line=line, was=was, promised_at=new_promised_at),
+        need=line.order.need,
         at=now,
     )
     return True

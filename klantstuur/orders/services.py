@@ -13,11 +13,11 @@ from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.customers.models import Customer
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind, Need
+from klantstuur.needs.journal import record
+from klantstuur.needs.models import Need
 from klantstuur.needs.services import need_open
 
-from . import fulfilment
+from . import events, fulfilment
 from .checkpoints import checkpoint_record
 from .models import LineStatus, Order, OrderChannel, OrderLine
 from .promises import promise_lines
@@ -233,32 +233,23 @@ def _placed_record(
 ) -> None:
     """The journal's ``order_placed`` and the first checkpoint, ``order_received``."""
     station_ids = sorted({item.station_id for _s, item in cleaned if item.station_id})
-    record_event(
-        need=order.need,
-        kind=EventKind.ORDER_PLACED,
-        actor_staff=actor_staff,
-        actor_customer=actor_customer,
-        data={
-            "order_id": order.pk,
-            "lines": [
-                {"item": item.name, "quantity": spec.quantity, "seat": spec.seat}
-                for spec, item in cleaned
-            ],
-            "total_cents": order.total_cents,
-            "promised_at": order.promised_at.isoformat() if order.promised_at else None,
-            "party_id": order.party_id,
-            "station_ids": station_ids,
-            "held": sorted(held_courses & {item.course for _s, item in cleaned}),
-        },
-        at=now,
+    placed = events.order_placed(
+        order=order,
+        lines=[
+            {"item": item.name, "quantity": spec.quantity, "seat": spec.seat}
+            for spec, item in cleaned
+        ],
+        station_ids=station_ids,
+        held=sorted(held_courses & {item.course for _s, item in cleaned}),
     )
+    record(placed, need=order.need, actor_staff=actor_staff, actor_customer=actor_customer, at=now)
     checkpoint_record(
         order=order,
         code="order_received",
         actor_staff=actor_staff,
         actor_customer=actor_customer,
         at=now,
-        data={"party_id": order.party_id, "station_ids": list(station_ids)},
+        data=events.placed_detail(order, list(station_ids)),
     )
 
 

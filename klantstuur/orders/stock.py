@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 
+from . import events
 from .checkpoints import checkpoint_record
 from .models import CANCELLABLE_LINES, OPEN_ORDERS, Checkpoint, LineStatus, OrderLine
 
@@ -71,10 +72,5 @@ def line_out_of_stock(
             actor_staff=staff,
             at=now,
             note=note,
-            data={
-                "reason": "out_of_stock",
-                "source": "shop",
-                "item": locked.item.name,
-                "quantity": locked.quantity,
-            },
+            data=events.out_of_stock_detail(locked),
         )

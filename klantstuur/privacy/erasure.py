@@ -19,9 +19,11 @@ from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest, ReturnStatus
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import ACTIVE_STATUSES, EventKind, JournalEvent, Need
+from klantstuur.needs.journal import record
+from klantstuur.needs.models import ACTIVE_STATUSES, JournalEvent, Need
 from klantstuur.orders.models import Order, OrderStatus
+
+from . import events
 
 ERASED = "[erased]"
 PERSONAL_KEYS = {
@@ -62,12 +64,11 @@ def erasure_request(*, customer: Customer, now: datetime | None = None) -> Custo
         raise Conflict(_("Your data has already been erased."))
     if customer.erasure_requested_at is None:
         Customer.objects.filter(pk=customer.pk).update(erasure_requested_at=now)
-        record_event(
+        record(
+            events.erasure_requested(open_obligations(customer)),
             need=None,
             customer=customer,
-            kind=EventKind.ERASURE_REQUESTED,
             actor_customer=customer,
-            data={"waiting_for": open_obligations(customer)},
             at=now,
         )
         customer.refresh_from_db()
@@ -116,11 +117,10 @@ def erasures_carry_out(now: datetime) -> int:
             Delivery.objects.filter(customer_id=pk).update(requested_place={}, promised_place={})
             StandingInstruction.objects.filter(customer_id=pk).update(params={}, active=False)
             ReturnRequest.objects.filter(customer_id=pk).update(reason=ERASED)
-            record_event(
+            record(
+                events.customer_erased(),
                 need=None,
                 customer=Customer.objects.get(pk=pk),
-                kind=EventKind.CUSTOMER_ERASED,
-                data={},
                 at=now,
             )
             done += 1

@@ -12,8 +12,9 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_fields_clean, customer_with_email
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind
+from klantstuur.needs.journal import record
+
+from . import events
 
 
 @transaction.atomic
@@ -57,13 +58,12 @@ def customer_update(
     if customer.user_id and "language" in changed:
         customer.user.language = changed["language"]  # type: ignore[union-attr]
         customer.user.save(update_fields=["language"])  # type: ignore[union-attr]
-    record_event(
+    record(
+        events.customer_updated(before=before, after=changed),
         need=None,
         customer=customer,
-        kind=EventKind.CUSTOMER_UPDATED,
         actor_customer=actor_customer,
         actor_staff=actor_staff,
-        data={"changed": sorted(changed), "before": before, "after": changed},
     )
     return customer
 
@@ -74,16 +74,14 @@ def preferences_update(*, customer: Customer, notify_by_email: bool) -> Customer
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.notify_by_email != notify_by_email:
         Customer.objects.filter(pk=customer.pk).update(notify_by_email=notify_by_email)
-        record_event(
+        record(
+            events.customer_updated(
+                before={"notify_by_email": customer.notify_by_email},
+                after={"notify_by_email": notify_by_email},
+            ),
             need=None,
             customer=customer,
-            kind=EventKind.CUSTOMER_UPDATED,
             actor_customer=customer,
-            data={
-                "changed": ["notify_by_email"],
-                "before": {"notify_by_email": customer.notify_by_email},
-                "after": {"notify_by_email": notify_by_email},
-            },
         )
         customer.refresh_from_db()
     return customer

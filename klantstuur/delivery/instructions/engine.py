@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 
 from klantstuur.core.errors import DomainError
 from klantstuur.core.money import euro
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind, Need
+from klantstuur.needs.events import internal_note
+from klantstuur.needs.journal import record
+from klantstuur.needs.models import Need, RemedyKind
 from klantstuur.needs.services import remedy_grant
 from klantstuur.orders.cancel import order_cancel
 
+from ..events import instruction_carried_out
 from ..models import Delivery, PickupPoint, PlaceKind
 from ..promise import delivery_promise
 from ..services.booking import delivery_lock, delivery_move
@@ -114,19 +116,15 @@ def carry_out(
             text = _("could not be done: %(why)s") % {"why": exc.message}
             moved = False
         InstructionRun.objects.filter(pk=run.pk).update(result={"text": text})
-        record_event(
-            need=need,
-            kind=EventKind.INSTRUCTION_CARRIED_OUT,
-            data={
-                "order_id": order.pk,
-                "instruction_id": ins.pk,
-                "condition": ins.condition,
-                "action": ins.action,
-                "because": describe(ins),
-                "result": text,
-            },
-            at=now,
+        carried_out = instruction_carried_out(
+            order_id=order.pk,
+            instruction_id=ins.pk,
+            condition=ins.condition,
+            action=ins.action,
+            because=describe(ins),
+            result=text,
         )
+        record(carried_out, need=need, at=now)
         done.append({"instruction_id": ins.pk, "text": f"{describe(ins)} — {text}"})
         delivery.refresh_from_db()
     return done
@@ -169,10 +167,9 @@ def _do(
     if ins.action == Action.SUBSTITUTES:
         if p.get("policy") == "none":
             return _cancel_and_refund(delivery=delivery, need=need, now=now), True
-        record_event(
+        record(
+            internal_note(_("The customer accepts a similar item (standing instruction).")),
             need=need,
-            kind=EventKind.INTERNAL_NOTE,
-            data={"body": _("The customer accepts a similar item (standing instruction).")},
             at=now,
         )
         return _("%(name)s looks for a similar item for you") % {"name": need.owner.name}, False
@@ -189,7 +186,7 @@ def _cancel_and_refund(*, delivery: Delivery, need: Need, now: datetime) -> str:
             remedy_grant(
                 staff=need.owner,
                 need=need,
-                kind="refund",
+                kind=RemedyKind.REFUND,
                 amount_cents=amount,
                 note=_("Standing instruction: cancel and refund"),
             )

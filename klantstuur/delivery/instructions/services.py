@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 from klantstuur.customers.models import Customer
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind
+from klantstuur.needs.journal import record
 
+from ..events import instruction_removed, instruction_set
 from ..models import PickupPoint
 from .engine import describe
 from .models import ALLOWED, Action, Condition, StandingInstruction
@@ -98,24 +98,22 @@ def instruction_create(
         action=action,
         params=clean,
     )
-    record_event(
+    record(
+        instruction_set(ins.pk, describe(ins)),
         need=None,
         customer=customer,
-        kind=EventKind.INSTRUCTION_CHANGED,
         actor_customer=customer,
-        data={"instruction_id": ins.pk, "set": describe(ins)},
     )
     return ins
 
 
 def _remove(customer: Customer, ins: StandingInstruction) -> None:
     StandingInstruction.objects.filter(pk=ins.pk).update(active=False, removed_at=timezone.now())
-    record_event(
+    record(
+        instruction_removed(ins.pk, describe(ins)),
         need=None,
         customer=customer,
-        kind=EventKind.INSTRUCTION_CHANGED,
         actor_customer=customer,
-        data={"instruction_id": ins.pk, "removed": describe(ins)},
     )
 
 

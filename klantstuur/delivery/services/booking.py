@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 from klantstuur.customers.models import Customer
-from klantstuur.needs.journal import record_event
-from klantstuur.needs.models import EventKind, Need
+from klantstuur.needs.journal import record
+from klantstuur.needs.models import Need
 from klantstuur.orders.models import Order, OrderStatus
 
+from ..events import Because, delivery_booked, delivery_moved, place_summary
 from ..models import (
     FINAL_STATUSES,
     Delivery,
@@ -63,14 +64,6 @@ def slot_release(delivery: Delivery) -> None:
 
 
 # --- booking and changing -----------------------------------------------------------------
-
-
-def place_summary(delivery: Delivery) -> dict[str, Any]:
-    return {
-        "date": delivery.promised_date.isoformat(),
-        "window": delivery.promised_window.code,
-        "place": delivery.promised_place,
-    }
 
 
 def _set_promise(order: Order, delivery: Delivery, now: datetime) -> None:
@@ -124,19 +117,11 @@ def delivery_book(
         _apply_spec(delivery, spec)
         delivery.save()
         _set_promise(order, delivery, now)
-        record_event(
+        record(
+            delivery_booked(order, delivery),
             need=order.need,
-            kind=EventKind.DELIVERY_CHANGED,
             actor_staff=actor_staff,
             actor_customer=actor_customer,
-            data={
-                "order_id": order.pk,
-                "booked": True,
-                "requested": place_summary(delivery),
-                "promised": place_summary(delivery),
-                "promise": stored_promise(delivery),
-                "cutoff": delivery.cutoff_at.isoformat(),
-            },
             at=now,
         )
     return delivery
@@ -170,7 +155,7 @@ def delivery_move(
     now: datetime,
     actor_customer: Customer | None = None,
     actor_staff: StaffMember | None = None,
-    because: dict[str, Any] | None = None,
+    because: Because | None = None,
 ) -> bool:
     """Move a locked delivery to a new slot or place. False when nothing changed."""
     same_slot = (
@@ -196,21 +181,11 @@ def delivery_move(
     delivery.updated_at = now
     delivery.save()
     _set_promise(delivery.order, delivery, now)
-    data: dict[str, Any] = {
-        "order_id": delivery.order_id,
-        "before": before,
-        "after": place_summary(delivery),
-        "promise": stored_promise(delivery),
-        "cutoff": delivery.cutoff_at.isoformat(),
-    }
-    if because:
-        data["because"] = because
-    record_event(
+    record(
+        delivery_moved(delivery, before=before, because=because),
         need=delivery_need(delivery),
-        kind=EventKind.DELIVERY_CHANGED,
         actor_customer=actor_customer,
         actor_staff=actor_staff,
-        data=data,
         at=now,
     )
     return True

@@ -31,6 +31,7 @@ from klantstuur.orders.checkpoints import (
 )
 from klantstuur.orders.models import Order
 
+from ..events import carrier_detail
 from ..models import CarrierEvent, Delivery
 from ..queries import CarrierState, carrier_state_after, deliveries_set_sql
 from .requests import text_clean
@@ -357,7 +358,7 @@ def _store(
                 at=i.at,
                 location=i.location,
                 note=i.note,
-                data={"reason": i.reason, "source": source},
+                data=carrier_detail(reason=i.reason, source=source),
             )
             for i in new
         ],
