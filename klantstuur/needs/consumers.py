@@ -255,13 +255,19 @@ class Lag:
         return self.seconds_behind > float(_setting("REACTION_LAG_WARN", 60))
 
 
-def lags(now: datetime | None = None, *, count_up_to: int = 100_000) -> list[Lag]:
-    """How far each reaction is behind the journal: events not yet handled (counted up to
-    ``count_up_to``) and the age of the oldest of them."""
+def lags(
+    now: datetime | None = None, *, count_up_to: int = 100_000, names: Iterable[str] | None = None
+) -> list[Lag]:
+    """How far each reaction (or those named) is behind the journal: events not yet
+    handled (counted up to ``count_up_to``) and the age of the oldest of them."""
     now = now or timezone.now()
     out = []
-    cursors = {(c.name, c.partition): c for c in ReactionCursor.objects.all()}
-    for consumer in registered():
+    chosen = [c for c in registered() if names is None or c.name in set(names)]
+    cursors = {
+        (c.name, c.partition): c
+        for c in ReactionCursor.objects.filter(name__in=[c.name for c in chosen])
+    }
+    for consumer in chosen:
         partitions = _partitions(consumer)
         for partition in range(partitions):
             c = cursors.get((consumer.name, partition))

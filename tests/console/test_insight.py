@@ -232,3 +232,15 @@ def test_a_customer_answers_a_survey_in_the_standard_wording(world: Any, login: 
     assert client.post("/portal/feedback/survey/ces/", {"score": "6"}).status_code == 409
     assert client.get("/portal/feedback/survey/bogus/").status_code == 404
     assert login(world.owner).get("/portal/feedback/survey/ces/").status_code == 403
+
+
+def test_the_dashboard_says_how_far_the_figures_are_behind(world: Any, login: Any) -> None:
+    from tests.helpers import settle
+
+    open_need(world.customer_a)  # written; the metrics reaction has not counted it yet
+    page = login(world.manager).get("/console/insight/").content.decode()
+    assert 'class="freshness"' in page
+    assert "seconden achter: er moeten nog 1 gebeurtenissen worden meegeteld" in page
+    settle()
+    page = login(world.manager).get("/console/insight/").content.decode()
+    assert "De cijfers bevatten alles wat er is gebeurd." in page

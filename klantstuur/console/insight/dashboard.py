@@ -8,10 +8,14 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.metrics import selectors as metrics
+from klantstuur.needs import consumers
 
 from .common import manager_page, owners, period_scope
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+# Counting a backlog beyond this many events would cost the page more than it tells.
+FRESHNESS_COUNT_UP_TO = 10_000
 
 
 def _series(scope: metrics.Scope) -> dict[str, Any]:
@@ -62,8 +66,15 @@ def dashboard(request: HttpRequest, me: StaffMember) -> HttpResponse:
             "charts": _charts(scope, figures),
             "query": query,
             "night": _night(figures["response_by_hour_of_week"]),
+            "freshness": _freshness(),
         },
     )
+
+
+def _freshness() -> consumers.Lag | None:
+    """How far the figures are behind what happened: the metrics reaction's lag."""
+    found = consumers.lags(count_up_to=FRESHNESS_COUNT_UP_TO, names=["metrics"])
+    return max(found, key=lambda lag: lag.seconds_behind, default=None)
 
 
 def _night(rows: list[dict[str, Any]]) -> dict[str, Any]:
