@@ -213,10 +213,6 @@ class Delivery(models.Model):
         return f"delivery of order {self.order_id}"
 
     @property
-    def window_code(self) -> str:
-        return self.promised_window.code
-
-    @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 

@@ -44,15 +44,6 @@ def root_cause_for_staff(*, staff: StaffMember, root_cause_id: int) -> RootCause
     return cause
 
 
-def root_cause_of_need(*, need_id: int) -> int | None:
-    """The id of the cause chosen for a need, if one was."""
-    return (
-        NeedRootCause.objects.filter(need_id=need_id)
-        .values_list("root_cause_id", flat=True)
-        .first()
-    )
-
-
 def root_cause_required(need: Need, causes: QuerySet[RootCause] | list[RootCause]) -> bool:
     """A complaint names its cause when the business keeps a list (its active causes,
     asked only for a complaint); anything else may."""
