@@ -17,7 +17,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klantstuur.settings")
 
 # Every async view (an SSE stream) is routed under a path ending in STREAM_SUFFIX;
-# tests/test_asgi.py keeps that true.
+# tests/platform/test_asgi.py keeps that true.
 STREAM_SUFFIX = "/stream/"
 # Few threads per process: more contend for the GIL (at 8, need creation ran ~10 %
 # slower than at 4 on two cores); run more processes (--workers) for more cores.

@@ -38,6 +38,6 @@ def one_raw(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
 def columns(model: type[Model], alias: str = "") -> str:
     """The model's columns for a SELECT written by hand, named one by one as the ORM
     names them: a process still running the old code reads the columns it knows, whatever
-    a migration has added (tests/test_prepared.py)."""
+    a migration has added (tests/platform/test_prepared.py)."""
     prefix = f"{alias}." if alias else ""
     return ", ".join(f'{prefix}"{f.column}"' for f in model._meta.concrete_fields)

@@ -1,5 +1,5 @@
 """Hand-written SQL of delivery, each with the rule it encodes stated once in Python beside
-it (tests/test_delivery_queries.py checks that both agree)."""
+it (tests/delivery/test_queries.py checks that both agree)."""
 
 from datetime import datetime
 from typing import Any, NamedTuple

@@ -316,7 +316,7 @@ class JournalEventQuerySet(models.QuerySet["JournalEvent"]):
         raise RuntimeError("The journal is append-only.")
 
     def scrub_data(self, data: dict[str, Any]) -> int:
-        """The one change the journal allows: erasing personal data (customers.privacy)."""
+        """The one change the journal allows: erasing personal data (privacy.erasure)."""
         return super().update(data=data)
 
 

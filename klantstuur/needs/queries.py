@@ -1,7 +1,7 @@
 """Needs' SQL written by hand, each beside the rule it encodes in Python (the ORM).
 
 The SQL serves the hot path; the Python rule says what it means and is what a test
-compares it with (tests/test_needs_queries.py).
+compares it with (tests/needs/test_queries.py).
 """
 
 from dataclasses import dataclass

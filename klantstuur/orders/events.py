@@ -4,7 +4,7 @@ The pattern of ``klantstuur.needs.events``: a service builds its event here and 
 it with ``journal.record`` (checkpoints: ``journal_entry`` in one batch); a reaction
 reads ``event.data`` as the payload type of its kind (``cast(Checkpoint, event.data)``).
 The stored JSON is exactly the payload: these types describe the shapes, they do not
-change them (``tests/test_events_shapes.py`` pins them).
+change them (``tests/platform/test_events_shapes.py`` pins them).
 """
 
 from datetime import datetime

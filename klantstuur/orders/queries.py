@@ -1,5 +1,5 @@
 """Hand-written SQL of orders, each with the rule it encodes stated once in Python beside
-it (tests/test_orders_queries.py checks that both agree)."""
+it (tests/orders/test_queries.py checks that both agree)."""
 
 from datetime import datetime
 from typing import Any, NamedTuple

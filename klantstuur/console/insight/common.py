@@ -1,7 +1,7 @@
 """What every insight page shares: who may see it, and the period it shows.
 
 Thin views: parse, call one selector or service, render. Every page is bounded
-in queries (tests/test_insight.py) and every write checks authority in its service.
+in queries (tests/console/test_insight.py) and every write checks authority in its service.
 """
 
 from collections.abc import Callable
