@@ -1,8 +1,7 @@
 """Opening a need, and who owns it from its first moment."""
 
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +11,8 @@ from klantstuur.customers.models import Customer
 
 from .. import events
 from ..journal import record
-from ..models import ACTIVE_STATUSES, Need, NeedKind
+from ..load import load_move
+from ..models import Need, NeedKind
 from ..queries import continuing_owner
 from ._steps import SUMMARY_MAX, clean_text
 
@@ -29,26 +29,18 @@ def pick_owner(*, customer: Customer) -> StaffMember:
     continuing = continuing_owner(customer)
     if continuing is not None:
         return continuing
-    # A correlated count per colleague reads only the index of their active needs;
-    # a filtered join over all needs of the business took a second at 1M needs.
-    active_load = (
-        Need.objects.filter(owner=OuterRef("pk"), status__in=ACTIVE_STATUSES)
-        .order_by()
-        .values("owner")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
+    # Each colleague's active load is a counter on their row (needs.load): a few staff
+    # rows per business, read through the (business, role, on_duty) index; no needs counted.
     candidates = (
         StaffMember.objects.filter(business_id=customer.business_id, role__in=FRONTLINE_ROLES)
         .annotate(
-            load=Coalesce(Subquery(active_load, output_field=IntegerField()), 0),
             manager_last=Case(
                 When(role=Role.MANAGER, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),
         )
-        .order_by("-on_duty", "manager_last", "load", "id")
+        .order_by("-on_duty", "manager_last", "active_needs", "id")
     )
     owner = candidates.first()
     if owner is None:
@@ -94,6 +86,7 @@ def need_open(
         contacts=1 if counts_as_contact else 0,
         waiting_since=now if opened_by_staff is None else None,
     )
+    load_move(old_owner_id=None, new_owner_id=owner.pk, was_active=False, is_active=True)
     record(
         events.need_opened(need=need, owner=owner, proactive=proactive),
         need=need,
