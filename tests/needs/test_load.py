@@ -13,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from klantstuur.businesses.models import StaffMember
-from klantstuur.businesses.services import staff_set_on_duty
+from klantstuur.businesses.services import business_create, staff_set_on_duty
 from klantstuur.core.errors import DomainError
 from klantstuur.customers.services import customer_create
 from klantstuur.floor.services import party_leave, party_seat, section_create, table_create
 from klantstuur.needs import services
 from klantstuur.needs.load import active_needs_counted, active_needs_recount
 from klantstuur.needs.models import Need, NeedStatus
+from klantstuur.needs.queries import least_loaded_owner, least_loaded_owner_rule
 from tests.helpers import open_need
 
 
@@ -138,6 +139,33 @@ def test_the_least_loaded_colleague_is_the_one_with_the_lowest_counter(world: An
     StaffMember.objects.filter(pk__in=[world.owner.pk, world.colleague.pk]).update(active_needs=10)
     StaffMember.objects.filter(pk=world.lead.pk).update(active_needs=0)
     assert services.pick_owner(customer=fresh) == world.owner
+
+
+@pytest.mark.parametrize(
+    "loads",
+    [
+        {"owner": 0, "colleague": 0, "lead": 0, "manager": 0},
+        {"owner": 3, "colleague": 1, "lead": 1, "manager": 0},
+        {"owner": 9, "colleague": 9, "lead": 9, "manager": 0},
+    ],
+)
+@pytest.mark.parametrize("off_duty", [(), ("owner",), ("owner", "colleague", "lead", "manager")])
+def test_the_least_loaded_owner_is_the_same_by_sql_and_by_rule(
+    world: Any, loads: dict[str, int], off_duty: tuple[str, ...]
+) -> None:
+    for name, load in loads.items():
+        StaffMember.objects.filter(pk=getattr(world, name).pk).update(active_needs=load)
+    for name in off_duty:
+        staff_set_on_duty(staff=getattr(world, name), on_duty=False)
+    by_sql = least_loaded_owner(world.x.pk)
+    assert by_sql == least_loaded_owner_rule(world.x.pk)
+    assert by_sql is not None and by_sql.role != "kitchen"
+
+
+def test_a_business_without_frontline_staff_has_no_least_loaded_owner(world: Any) -> None:
+    empty = business_create(slug="empty", name="Empty")
+    assert least_loaded_owner(empty.pk) is None
+    assert least_loaded_owner_rule(empty.pk) is None
 
 
 # --- the repair and the migration's fill -------------------------------------------------

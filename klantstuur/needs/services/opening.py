@@ -1,11 +1,10 @@
 """Opening a need, and who owns it from its first moment."""
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
+from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.customers.models import Customer
 
@@ -13,7 +12,7 @@ from .. import events
 from ..journal import record
 from ..load import load_move
 from ..models import Need, NeedKind
-from ..queries import continuing_owner
+from ..queries import continuing_owner, least_loaded_owner
 from ._steps import SUMMARY_MAX, clean_text
 
 
@@ -29,20 +28,9 @@ def pick_owner(*, customer: Customer) -> StaffMember:
     continuing = continuing_owner(customer)
     if continuing is not None:
         return continuing
-    # Each colleague's active load is a counter on their row (needs.load): a few staff
-    # rows per business, read through the (business, role, on_duty) index; no needs counted.
-    candidates = (
-        StaffMember.objects.filter(business_id=customer.business_id, role__in=FRONTLINE_ROLES)
-        .annotate(
-            manager_last=Case(
-                When(role=Role.MANAGER, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("-on_duty", "manager_last", "active_needs", "id")
-    )
-    owner = candidates.first()
+    # The least loaded reads each colleague's active-needs counter (needs.load): a few
+    # staff rows, no needs counted, whatever their number.
+    owner = least_loaded_owner(customer.business_id)
     if owner is None:
         raise Conflict(_("This business has no staff who can own a need yet."))
     return owner
