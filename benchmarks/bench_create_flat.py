@@ -310,7 +310,11 @@ def report(result: dict[str, Any], env: dict[str, Any], counted: Any, args: Any)
     spread = {}
     for key in [k for k in round_rows[0] if "/" in k]:
         values = sorted(r[key] for r in round_rows)
-        spread[key] = {"median": statistics.median(values), "min": values[0], "max": values[-1]}
+        spread[key] = {
+            "median": round(statistics.median(values), 3),
+            "min": values[0],
+            "max": values[-1],
+        }
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"create-flat-{time.strftime('%Y%m%d-%H%M%S')}{args.label}"
     out = {
