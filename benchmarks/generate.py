@@ -394,6 +394,19 @@ def generate(url: str, n: int, businesses: int, staff: int, reset: bool) -> None
                 )
             for name, ddl in index_defs:
                 step(conn, f"index {name}", ddl)
+            # Each colleague's active load (needs.load), set from the needs in one UPDATE.
+            step(
+                conn,
+                "active load counters",
+                """
+                UPDATE businesses_staffmember s SET active_needs = coalesce(l.n, 0)
+                FROM businesses_staffmember s2 LEFT JOIN (
+                  SELECT owner_id, count(*) AS n FROM needs_need
+                  WHERE status IN ('open', 'awaiting_customer') GROUP BY owner_id
+                ) l ON l.owner_id = s2.id
+                WHERE s.id = s2.id
+                """,
+            )
         _check_indexes(conn)
         conn.execute("SET session_replication_role = origin")
         for table in (

@@ -26,3 +26,5 @@ class StaffMemberAdmin(admin.ModelAdmin):
     search_fields = ("name", "user__email")
     raw_id_fields = ("user",)
     list_select_related = ("business",)
+    # Kept by the needs' own steps (needs.load); an edit here would only make it wrong.
+    readonly_fields = ("active_needs",)

@@ -47,6 +47,10 @@ class StaffMember(models.Model):
     # What this person may grant on the spot, in euro cents (R10).
     authority_cents = models.PositiveIntegerField(default=0)
     on_duty = models.BooleanField(default=True)
+    # Needs this colleague owns that are open or awaiting the customer; kept in the same
+    # transaction as every change to them (needs.load), so picking the least-loaded owner
+    # reads this row instead of counting needs.
+    active_needs = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["business", "role", "on_duty"])]

@@ -14,6 +14,7 @@ from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create
 from klantstuur.needs import consumers
 from klantstuur.needs import services as needs
+from klantstuur.needs.load import active_needs_recount
 from klantstuur.needs.models import Need
 from klantstuur.needs.notifications import notifications_suppressed
 
@@ -71,6 +72,8 @@ def load_demo() -> None:
     # History, not news: nobody gets e-mails about the demo's past.
     with notifications_suppressed(), transaction.atomic():
         _load()
+        # Every step above kept the counters; the repair states it holds after a load.
+        active_needs_recount()
         # The reactions start after the history: it is loaded, not lived.
         consumers.skip_to_head()
 

@@ -17,6 +17,7 @@ from klantstuur.core.errors import Conflict, Invalid, NotAllowed
 from klantstuur.customers.models import Customer
 from klantstuur.needs import events as needs_events
 from klantstuur.needs.journal import record
+from klantstuur.needs.load import load_move
 from klantstuur.needs.models import Need, NeedKind
 from klantstuur.needs.services import pick_owner, resolution_propose_on_behalf
 
@@ -168,7 +169,7 @@ def _evening_open(
     now: datetime,
 ) -> Need:
     """The party's evening as one need, owned by the host (journaled with the seating)."""
-    return Need.objects.create(
+    need = Need.objects.create(
         business=business,
         customer=guest,
         kind=NeedKind.ORDER,
@@ -178,6 +179,8 @@ def _evening_open(
         created_at=now,
         updated_at=now,
     )
+    load_move(old_owner_id=None, new_owner_id=host.pk, was_active=False, is_active=True)
+    return need
 
 
 def _seating_record(

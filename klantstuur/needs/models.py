@@ -99,7 +99,9 @@ class Need(models.Model):
             models.Index(fields=["business", "status", "-created_at"]),
             models.Index(fields=["business", "-created_at"]),
             models.Index(fields=["owner", "status"]),
-            models.Index(fields=["customer", "-created_at"]),
+            # The customer's latest need (continuity owner, newest first then highest id)
+            # is the first entry of this index, however many needs they have.
+            models.Index(fields=["customer", "-created_at", "-id"], name="need_customer_latest"),
             models.Index(fields=["status", "autoconfirm_at"]),
             # owner= lists and their counts read the index in order.
             models.Index(

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Subquery
+from django.db.models import Case, IntegerField, Subquery, Value, When
 
-from klantstuur.businesses.models import FRONTLINE_ROLES, StaffMember
+from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
 from klantstuur.core.queries import columns, one_raw
 from klantstuur.customers.models import Customer
 
@@ -40,6 +40,41 @@ CONTINUING_OWNER = (
 def continuing_owner(customer: Customer) -> StaffMember | None:
     """``continuing_owner_rule``, as the hot path asks it (core.queries.one_raw)."""
     return one_raw(StaffMember, CONTINUING_OWNER, [customer.pk, *FRONTLINE_ROLES])
+
+
+def least_loaded_owner_rule(business_id: int) -> StaffMember | None:
+    """The rule: the frontline colleague on duty with the fewest active needs (the
+    ``active_needs`` counter, needs.load), managers last, then the lowest id; with nobody
+    on duty, the same order among those off duty."""
+    return (
+        StaffMember.objects.filter(business_id=business_id, role__in=FRONTLINE_ROLES)
+        .annotate(
+            manager_last=Case(
+                When(role=Role.MANAGER, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("-on_duty", "manager_last", "active_needs", "id")
+        .first()
+    )
+
+
+# The same choice as one small query over a business's few staff rows (through the
+# (business, role, on_duty) index when the table is large): every need without a
+# continuing owner asks it, and the ORM's compiling cost more than running it.
+LEAST_LOADED_OWNER = (
+    f"SELECT {columns(StaffMember, 's')} FROM "  # noqa: S608
+    f'"{StaffMember._meta.db_table}" s'
+    f' WHERE s."business_id" = %s AND s."role" IN ({", ".join(["%s"] * len(FRONTLINE_ROLES))})'
+    ' ORDER BY s."on_duty" DESC, CASE WHEN s."role" = %s THEN 1 ELSE 0 END,'
+    ' s."active_needs", s."id" LIMIT 1'
+)
+
+
+def least_loaded_owner(business_id: int) -> StaffMember | None:
+    """``least_loaded_owner_rule``, as the hot path asks it (core.queries.one_raw)."""
+    return one_raw(StaffMember, LEAST_LOADED_OWNER, [business_id, *FRONTLINE_ROLES, Role.MANAGER])
 
 
 # --- the journal read as a queue (ADR 0010) ---------------------------------------------

@@ -24,6 +24,7 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import DomainError
 from klantstuur.customers.models import Customer
 from klantstuur.needs import selectors, services
+from klantstuur.needs.load import active_needs_counted
 from klantstuur.needs.models import (
     ACTIVE_STATUSES,
     EventKind,
@@ -90,6 +91,7 @@ class NeedLife(RuleBasedStateMachine):
             n.reopens,
             JournalEvent.objects.filter(need_id=need_id).count(),
             sorted(Handoff.objects.filter(need_id=need_id).values_list("pk", "status")),
+            list(StaffMember.objects.order_by("pk").values_list("pk", "active_needs")),
         )
 
     def _try(self, need_id: int, action: Any, name: str) -> bool:
@@ -348,6 +350,10 @@ class NeedLife(RuleBasedStateMachine):
             assert not kinds & set(hidden)
         seen = JournalEvent.objects.filter(need_id__in=ids).visible_to_customer()
         assert not seen.filter(kind__in=hidden).exists()
+
+        # Each colleague's active load counter is the count of their active needs.
+        kept = dict(StaffMember.objects.values_list("pk", "active_needs"))
+        assert kept == active_needs_counted(kept)
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from klantstuur.core.errors import Conflict, Invalid, NotAllowed
 
 from .. import events
 from ..journal import record
+from ..load import load_move
 from ..models import (
     ACTIVE_STATUSES,
     HANDOFF_OPEN_STATUSES,
@@ -114,6 +115,9 @@ def handoff_accept(*, staff: StaffMember, handoff: Handoff) -> Need:
     ).update(owner=staff, handoffs=F("handoffs") + 1, updated_at=now)
     if moved != 1:
         raise Conflict(_("The need changed meanwhile; the handoff cannot be accepted."))
+    load_move(
+        old_owner_id=handoff.from_staff_id, new_owner_id=staff.pk, was_active=True, is_active=True
+    )
     record(events.handoff_accepted(handoff), need=need, actor_staff=staff, at=now)
     need.refresh_from_db()
     return need

@@ -1,19 +1,18 @@
 """Opening a need, and who owns it from its first moment."""
 
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klantstuur.businesses.models import FRONTLINE_ROLES, Role, StaffMember
+from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.customers.models import Customer
 
 from .. import events
 from ..journal import record
-from ..models import ACTIVE_STATUSES, Need, NeedKind
-from ..queries import continuing_owner
+from ..load import load_move
+from ..models import Need, NeedKind
+from ..queries import continuing_owner, least_loaded_owner
 from ._steps import SUMMARY_MAX, clean_text
 
 
@@ -29,28 +28,9 @@ def pick_owner(*, customer: Customer) -> StaffMember:
     continuing = continuing_owner(customer)
     if continuing is not None:
         return continuing
-    # A correlated count per colleague reads only the index of their active needs;
-    # a filtered join over all needs of the business took a second at 1M needs.
-    active_load = (
-        Need.objects.filter(owner=OuterRef("pk"), status__in=ACTIVE_STATUSES)
-        .order_by()
-        .values("owner")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    candidates = (
-        StaffMember.objects.filter(business_id=customer.business_id, role__in=FRONTLINE_ROLES)
-        .annotate(
-            load=Coalesce(Subquery(active_load, output_field=IntegerField()), 0),
-            manager_last=Case(
-                When(role=Role.MANAGER, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("-on_duty", "manager_last", "load", "id")
-    )
-    owner = candidates.first()
+    # The least loaded reads each colleague's active-needs counter (needs.load): a few
+    # staff rows, no needs counted, whatever their number.
+    owner = least_loaded_owner(customer.business_id)
     if owner is None:
         raise Conflict(_("This business has no staff who can own a need yet."))
     return owner
@@ -94,6 +74,7 @@ def need_open(
         contacts=1 if counts_as_contact else 0,
         waiting_since=now if opened_by_staff is None else None,
     )
+    load_move(old_owner_id=None, new_owner_id=owner.pk, was_active=False, is_active=True)
     record(
         events.need_opened(need=need, owner=owner, proactive=proactive),
         need=need,

@@ -14,6 +14,7 @@ from klantstuur.customers.models import Customer
 
 from .. import events
 from ..journal import record
+from ..load import load_move
 from ..models import Need, NeedStatus
 from ..root_causes import root_cause_record
 from ._steps import clean_text, lock_need, require_customer, require_owner, require_transition
@@ -85,6 +86,7 @@ def _solve(need: Need, *, customer: Customer | None, now: datetime, auto: bool) 
     Need.objects.filter(pk=need.pk).update(
         status=NeedStatus.SOLVED, solved_at=now, autoconfirm_at=None, updated_at=now
     )
+    load_move(old_owner_id=need.owner_id, new_owner_id=None, was_active=True, is_active=False)
     withdraw_open_offers(need, now)
     record(
         events.resolution_confirmed(summary=need.resolution_summary, auto=auto),
@@ -143,6 +145,13 @@ def need_reopen(*, customer: Customer, need: Need, reason: str) -> Need:
         waiting_since=now,
         updated_at=now,
     )
+    # From a proposal it was active already; from solved it becomes active again.
+    load_move(
+        old_owner_id=need.owner_id,
+        new_owner_id=need.owner_id,
+        was_active=need.is_active,
+        is_active=True,
+    )
     record(
         events.need_reopened(reason=reason, owner=need.owner),
         need=need,
@@ -164,6 +173,7 @@ def need_cancel(*, customer: Customer, need: Need, reason: str = "") -> Need:
     Need.objects.filter(pk=need.pk).update(
         status=NeedStatus.CANCELLED, autoconfirm_at=None, waiting_since=None, updated_at=now
     )
+    load_move(old_owner_id=need.owner_id, new_owner_id=None, was_active=True, is_active=False)
     withdraw_open_offers(need, now)
     record(events.need_cancelled(reason=reason), need=need, actor_customer=customer, at=now)
     need.refresh_from_db()
