@@ -121,7 +121,7 @@ def _claim(name: str, partition: int) -> ReactionCursor | None:
 def _handle(consumer: Consumer, events: Sequence[JournalEvent], outcome: Outcome) -> None:
     """The batch form first; if it fails, event by event, so one bad event is logged and
     passed over instead of holding up every event behind it."""
-    wanted = [e for e in events if consumer.kinds is None or e.kind in consumer.kinds]
+    wanted = list(events)  # already of its partition and kinds (queries.journal_after)
     if not wanted:
         return
     if consumer.handle_many is not None:
@@ -146,32 +146,33 @@ def _handle(consumer: Consumer, events: Sequence[JournalEvent], outcome: Outcome
 
 
 def consume_once(consumer: Consumer, partition: int = 0, *, limit: int | None = None) -> Outcome:
-    """One batch of one reaction in one partition, in one transaction. ``events`` is 0
-    when it was caught up or another worker holds the cursor."""
+    """One batch of one reaction in one partition, in one transaction: ``events`` is the
+    number of journal events the cursor moved past (0 when it was caught up or another
+    worker holds the cursor)."""
     partitions = _partitions(consumer)
     outcome = Outcome(consumer.name, partition)
     with transaction.atomic():
         cursor = _cursor(consumer, partition, partitions)
         if cursor is None:
             return outcome
-        events = queries.journal_after(
+        batch = queries.journal_after(
             tx=cursor.tx,
             event_id=cursor.event_id,
             limit=limit or batch_size(),
             partition=partition,
             partitions=partitions,
+            kinds=consumer.kinds,
         )
-        if not events:
+        if batch.last is None:
             return outcome
-        _handle(consumer, events, outcome)
-        last = events[-1]
+        _handle(consumer, batch.events, outcome)
         ReactionCursor.objects.filter(pk=cursor.pk).update(
-            tx=last.tx,
-            event_id=last.pk,
-            handled=F("handled") + len(events),
+            tx=batch.last.tx,
+            event_id=batch.last.event_id,
+            handled=F("handled") + batch.read,
             updated_at=timezone.now(),
         )
-        outcome.events = len(events)
+        outcome.events = batch.read
     return outcome
 
 

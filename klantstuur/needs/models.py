@@ -410,7 +410,7 @@ class ReactionCursor(models.Model):
     partitions = models.PositiveSmallIntegerField(default=1)
     tx = models.BigIntegerField(default=0)
     event_id = models.BigIntegerField(default=0)
-    # Events handed over so far: the worker's throughput per reaction.
+    # Journal events read past so far (of any partition or kind): the reaction's throughput.
     handled = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 

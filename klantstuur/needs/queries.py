@@ -122,44 +122,60 @@ def _finished() -> str:
     )
 
 
-def _partition(partitions: int) -> str:
-    return " AND business_id %% %s = %s" if partitions > 1 else ""
+@dataclass(frozen=True)
+class Batch:
+    """What one read of the journal gives a cursor: the events meant for it (its partition
+    and kinds) and the position of the last event read, which the cursor moves to even
+    when none of them was meant for it, so it never reads them again."""
+
+    events: list[JournalEvent]
+    last: Position | None
+    read: int
 
 
-def due_ids(
-    *, after: Position, limit: int, partition: int = 0, partitions: int = 1
-) -> list[tuple[int, int]]:
-    """``(tx, id)`` of the next ``limit`` due events, in queue order."""
+def due_window(*, after: Position, limit: int) -> list[tuple[int, int, int, str]]:
+    """``(tx, id, business_id, kind)`` of the next ``limit`` finished events after a
+    position, in queue order; the partition and kinds are chosen from these in Python."""
     sql = (
-        f'SELECT tx, id FROM "{TABLE}" WHERE (tx, id) > (%s, %s)'  # noqa: S608 - names only
-        + _partition(partitions)
-        + _finished()
-        + " ORDER BY tx, id LIMIT %s"
+        f'SELECT tx, id, business_id, kind FROM "{TABLE}"'  # noqa: S608 - names only
+        " WHERE (tx, id) > (%s, %s)" + _finished() + " ORDER BY tx, id LIMIT %s"
     )
-    params: list[int] = [after.tx, after.event_id]
-    if partitions > 1:
-        params += [partitions, partition]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
-        return [(int(tx), int(pk)) for tx, pk in cursor.fetchall()]
+        cursor.execute(sql, [after.tx, after.event_id, limit])
+        return [(int(tx), int(pk), int(b), str(k)) for tx, pk, b, k in cursor.fetchall()]
 
 
 def journal_after(
-    *, tx: int, event_id: int, limit: int, partition: int = 0, partitions: int = 1
-) -> list[JournalEvent]:
-    """The next batch for a cursor, each event with its need and customer, in order."""
-    found = due_ids(
-        after=Position(tx, event_id), limit=limit, partition=partition, partitions=partitions
+    *,
+    tx: int,
+    event_id: int,
+    limit: int,
+    partition: int = 0,
+    partitions: int = 1,
+    kinds: frozenset[str] | None = None,
+) -> Batch:
+    """The next batch for a cursor: of the next ``limit`` finished events, those in its
+    partition and of its kinds, each with its need and customer, in order."""
+    window = due_window(after=Position(tx, event_id), limit=limit)
+    if not window:
+        return Batch([], None, 0)
+    wanted = [
+        (event_tx, pk)
+        for event_tx, pk, business_id, kind in window
+        if business_id % partitions == partition and (kinds is None or kind in kinds)
+    ]
+    rows = (
+        JournalEvent.objects.select_related("need", "customer").in_bulk([pk for _, pk in wanted])
+        if wanted
+        else {}
     )
-    if not found:
-        return []
-    rows = JournalEvent.objects.select_related("need", "customer").in_bulk([pk for _, pk in found])
     events = []
-    for event_tx, pk in found:
+    for event_tx, pk in wanted:
         event = rows[pk]
         event.tx = event_tx
         events.append(event)
-    return events
+    last_tx, last_id = window[-1][:2]
+    return Batch(events, Position(last_tx, last_id), len(window))
 
 
 def journal_head() -> tuple[int, int]:
@@ -176,7 +192,9 @@ def journal_behind(
     """Events after a cursor (counted up to ``up_to``) and the oldest moment among them."""
     sql = (
         f'SELECT count(*), min("at") FROM (SELECT "at" FROM "{TABLE}"'  # noqa: S608 - names only
-        " WHERE (tx, id) > (%s, %s)" + _partition(partitions) + " ORDER BY tx, id LIMIT %s) t"
+        " WHERE (tx, id) > (%s, %s)"
+        + (" AND business_id %% %s = %s" if partitions > 1 else "")
+        + " ORDER BY tx, id LIMIT %s) t"
     )
     params: list[int] = [tx, event_id]
     if partitions > 1:

@@ -206,14 +206,26 @@ def test_the_due_events_in_sql_are_those_the_rule_names(
         )
         found = [
             (tx, pk)
-            for tx, pk in queries.due_ids(
-                after=cursor, limit=100, partition=partition, partitions=partitions
-            )
-            if pk in {e.pk for e in made}
+            for tx, pk, business_id, _kind in queries.due_window(after=cursor, limit=100)
+            if pk in {e.pk for e in made} and business_id % partitions == partition
         ]
         assert found == expected
     finally:
         JournalEvent.objects.filter(pk__in=[e.pk for e in made])._raw_delete(connection.alias)
+
+
+def test_a_partition_with_nothing_of_its_own_moves_past_the_others_events(
+    world: Any, monkeypatch: Any, settings: Any
+) -> None:
+    settings.KLANTSTUUR = {**settings.KLANTSTUUR, "REACTION_PARTITIONS": {"spy": 2}}
+    batches = _spy(monkeypatch)
+    open_need(world.customer_a)  # business X: one partition of two has it, the other not
+    consumers.drain()
+    assert [e for b in batches for e in b] == _journal_ids()
+    empty = 1 - world.x.pk % 2
+    cursor = ReactionCursor.objects.get(name="spy", partition=empty)
+    assert (cursor.event_id, cursor.handled) == (_journal_ids()[-1], 1)
+    assert consumers.consume_once(consumers.registered()[0], empty).events == 0
 
 
 def test_an_event_of_a_transaction_still_running_is_not_due() -> None:
