@@ -318,6 +318,7 @@ def main() -> None:
         "lag_during_load": sampler.summary(),
         "lag_samples": len(sampler.samples),
         "metrics_lag_series_s": sampler.series("metrics"),
+        "other_databases_write_tx_series_s": [round(s["foreign_tx_s"], 2) for s in sampler.samples],
         "catch_up_s": catch_up,
         "count_back": counted,
         "loadavg": {"start": load0, "end": load1},
