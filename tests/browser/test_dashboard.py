@@ -34,6 +34,10 @@ def test_a_manager_drills_down_and_marks_a_conversation_listened(
     page.wait_for_url("**/console/insight/")
     figure = page.locator('a[data-figure="contacts_per_need"]')
     assert "2" in figure.inner_text()
+    # The foot of the page says how far the figures are behind the journal.
+    assert page.locator(".freshness").inner_text().strip() == (
+        "De cijfers bevatten alles wat er is gebeurd."
+    )
     shot(page, "insight-dashboard")
     figure.click()
     page.wait_for_url("**/console/insight/drill/contacts_per_need/**")
