@@ -21,7 +21,7 @@ there ids are visible in order and ``tx`` stays 0 (needs/queries.py).
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +61,6 @@ class Outcome:
     name: str
     partition: int
     events: int = 0
-    failed: list[int] = field(default_factory=list)
 
 
 _consumers: dict[str, Consumer] = {}
@@ -118,10 +117,10 @@ def _claim(name: str, partition: int) -> ReactionCursor | None:
     )
 
 
-def _handle(consumer: Consumer, events: Sequence[JournalEvent], outcome: Outcome) -> None:
+def _handle(consumer: Consumer, wanted: Sequence[JournalEvent]) -> None:
     """The batch form first; if it fails, event by event, so one bad event is logged and
-    passed over instead of holding up every event behind it."""
-    wanted = list(events)  # already of its partition and kinds (queries.journal_after)
+    passed over instead of holding up every event behind it. ``wanted`` is already of the
+    reaction's partition and kinds (queries.journal_after)."""
     if not wanted:
         return
     if consumer.handle_many is not None:
@@ -142,7 +141,6 @@ def _handle(consumer: Consumer, events: Sequence[JournalEvent], outcome: Outcome
                 consumer.handle(event)
         except Exception:
             logger.exception("reaction %s failed for event %s", consumer.name, event.pk)
-            outcome.failed.append(event.pk)
 
 
 def consume_once(consumer: Consumer, partition: int = 0, *, limit: int | None = None) -> Outcome:
@@ -165,7 +163,7 @@ def consume_once(consumer: Consumer, partition: int = 0, *, limit: int | None = 
         )
         if batch.last is None:
             return outcome
-        _handle(consumer, batch.events, outcome)
+        _handle(consumer, batch.events)
         ReactionCursor.objects.filter(pk=cursor.pk).update(
             tx=batch.last.tx,
             event_id=batch.last.event_id,
@@ -263,7 +261,8 @@ def lags(
     handled (counted up to ``count_up_to``) and the age of the oldest of them."""
     now = now or timezone.now()
     out = []
-    chosen = [c for c in registered() if names is None or c.name in set(names)]
+    named = None if names is None else set(names)
+    chosen = [c for c in registered() if named is None or c.name in named]
     cursors = {
         (c.name, c.partition): c
         for c in ReactionCursor.objects.filter(name__in=[c.name for c in chosen])
