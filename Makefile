@@ -11,6 +11,11 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@# axe-core (npm) for the browser tests' accessibility checks (WCAG 2 AA)
+	@if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14 >/dev/null \
+		|| echo "warning: npm could not install axe-core; accessibility checks will skip"; \
+	else echo "warning: no npm; accessibility checks will skip"; fi
 	touch $(STAMP)
 
 install: $(STAMP)

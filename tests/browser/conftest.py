@@ -68,3 +68,35 @@ def shot(page: Any, name: str) -> None:
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+AXE_JS = os.environ.get("AXE_CORE_JS") or os.path.join(
+    os.path.dirname(__file__), "..", "..", ".venv", "node", "node_modules", "axe-core", "axe.min.js"
+)
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2 AA violations on the page as it is now (npm axe-core, injected)."""
+    if not os.path.exists(AXE_JS):
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is missing on CI: `make install` should have installed it")
+        pytest.skip("axe-core is not installed (make install needs npm)")
+    page.add_script_tag(path=AXE_JS)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+    )
+    return [
+        {
+            "id": v["id"],
+            "help": v["help"],
+            "targets": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+    ]
+
+
+def assert_accessible(page: Any) -> None:
+    """Fail with axe-core's findings when the page breaks a WCAG 2 AA rule."""
+    violations = axe_violations(page)
+    assert violations == [], f"WCAG 2 AA violations on {page.url}: {violations}"
