@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import conversation, views
 
 app_name = "console"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("needs/", views.needs, name="needs"),
     path("needs/<int:need_id>/", views.need, name="need"),
+    path("needs/<int:need_id>/live/", conversation.need_live, name="need_live"),
+    path("needs/<int:need_id>/stream/", conversation.need_stream_view, name="need_stream"),
+    path("needs/<int:need_id>/files/<int:file_id>", conversation.need_file, name="need_file"),
     path("needs/<int:need_id>/reply", views.need_reply, name="need_reply"),
     path("needs/<int:need_id>/note", views.need_note, name="need_note"),
     path("needs/<int:need_id>/handoff", views.need_handoff, name="need_handoff"),
