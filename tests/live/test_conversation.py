@@ -1,6 +1,7 @@
 """The live conversation on a need over the real ASGI server: the API's streams, the
 customer's stream without internal notes, catching up by Last-Event-ID, presence."""
 
+import contextlib
 import json
 import queue
 import threading
@@ -42,29 +43,30 @@ class Stream:
         self._thread.start()
 
     def _run(self, url: str, headers: dict[str, str]) -> None:
-        try:
+        # The server stops at the end of the test, mid-stream.
+        with contextlib.suppress(httpx.HTTPError):
             self._read(url, headers)
-        except httpx.HTTPError:  # the server stopped at the end of the test
-            pass
 
     def _read(self, url: str, headers: dict[str, str]) -> None:
-        with httpx.Client(timeout=httpx.Timeout(30, read=60)) as client:
-            with client.stream("GET", url, headers=headers) as response:
-                self.status.put(response.status_code)
-                frame: dict[str, Any] = {}
-                for line in response.iter_lines():
-                    if self._stop.is_set():
-                        return
-                    if not line:
-                        if frame:
-                            self.frames.put(frame)
-                        frame = {}
-                    elif line.startswith("event: "):
-                        frame["event"] = line[7:]
-                    elif line.startswith("id: "):
-                        frame["id"] = int(line[4:])
-                    elif line.startswith("data: "):
-                        frame["data"] = json.loads(line[6:])
+        with (
+            httpx.Client(timeout=httpx.Timeout(30, read=60)) as client,
+            client.stream("GET", url, headers=headers) as response,
+        ):
+            self.status.put(response.status_code)
+            frame: dict[str, Any] = {}
+            for line in response.iter_lines():
+                if self._stop.is_set():
+                    return
+                if not line:
+                    if frame:
+                        self.frames.put(frame)
+                    frame = {}
+                elif line.startswith("event: "):
+                    frame["event"] = line[7:]
+                elif line.startswith("id: "):
+                    frame["id"] = int(line[4:])
+                elif line.startswith("data: "):
+                    frame["data"] = json.loads(line[6:])
 
     def next(self, timeout: float = 5.0, event: str | None = None) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
