@@ -109,8 +109,13 @@ def mail_receive(
     via: str,
     envelope_from: str | None = None,
     recipients: list[str] | None = None,
+    default_recipient: str = "",
 ) -> Result:
-    """Take one message. Never raises on what a sender can send: a refusal is a Result."""
+    """Take one message. Never raises on what a sender can send: a refusal is a Result.
+
+    ``recipients``: the envelope's (SMTP); else the message's own To, Cc and
+    Delivered-To; ``default_recipient`` when none of those is ours (a business's own
+    mailbox fetched by IMAP)."""
     size = len(raw)
     if size > settings.KLANTSTUUR_MAIL["MAX_MESSAGE_BYTES"]:
         return _refuse(None, via=via, size=size, code=552, reason=_("Message too large."))
@@ -118,7 +123,10 @@ def mail_receive(
         parsed = parse(raw, envelope_from=envelope_from)
     except Malformed as exc:
         return _refuse(None, via=via, size=size, code=550, reason=f"Malformed message: {exc}")
-    ours = [(r, a) for r in (recipients or parsed.recipients) if (a := _address(r))]
+    candidates = (recipients or parsed.recipients) + (
+        [default_recipient] if default_recipient else []
+    )
+    ours = [(r, a) for r in candidates if (a := _address(r))]
     if not ours:
         return _refuse(parsed, via=via, size=size, code=550, reason=_("No such mailbox here."))
     recipient, (slug, token) = ours[0]

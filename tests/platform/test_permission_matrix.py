@@ -285,6 +285,7 @@ API_ROUTES: dict[str, Route] = {
     "POST /api/v1/order-lines/{line_id}/out-of-stock": _api(
         STAFF_OBJ, "post", "/order-lines/{line}/out-of-stock", {"note": "gone"}
     ),
+    "POST /api/v1/mail/inbound": _api(UNSIGNED, "post", "/mail/inbound", {"x": 1}),
     "POST /api/v1/webhooks/carrier/{slug}": _api(
         UNSIGNED, "post", "/webhooks/carrier/x", {"order_id": "{order}", "status": "delivered"}
     ),
