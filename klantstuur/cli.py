@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _setup(data_dir: str | None = None, *, demo: bool = False) -> None:
@@ -71,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_smtp(port: int) -> object | None:
+def _start_smtp(port: int) -> Any:
     """The demo's SMTP receiver on 127.0.0.1 (issue #11), in a thread of this process."""
     from django.conf import settings
 

@@ -43,7 +43,7 @@ class OutboxBackend(ConsoleBackend):
                 number = next(_counter)
             name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{number:05d}.eml"
             partial = folder / f".{name}.part"
-            partial.write_bytes(message.message().as_bytes(linesep="\r\n"))
+            partial.write_bytes(message.message().as_bytes())
             # Whole or not at all: a reader never sees half a message.
             partial.replace(folder / name)
         return sent

@@ -48,7 +48,7 @@ def poll_once() -> int:
     try:
         client.select(cfg["IMAP_FOLDER"])
         _typ, found = client.uid("search", "UNSEEN")
-        for uid in (found[0] or b"").split():
+        for uid in (found[0] or b"").decode().split():
             _typ, fetched = client.uid("fetch", uid, "(RFC822)")
             parts = [p for p in fetched if isinstance(p, tuple)]
             if not parts:

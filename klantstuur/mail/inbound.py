@@ -20,6 +20,7 @@ transaction of what it changed.
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -42,6 +43,15 @@ from .parsing import Malformed, Parsed, parse
 logger = logging.getLogger("klantstuur.mail")
 
 EMAIL = "email"
+
+
+class Common(TypedDict):
+    """What every log row of one message says besides its outcome."""
+
+    via: str
+    size: int
+    business: Business
+    recipient: str
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,7 @@ def mail_receive(
             reason=_("No such mailbox here."),
             recipient=recipient,
         )
-    common = {"via": via, "size": size, "business": business, "recipient": recipient}
+    common: Common = {"via": via, "size": size, "business": business, "recipient": recipient}
     if parsed.automatic:
         # No contact, and no answer: two systems never answer each other in a loop.
         logger.info("automatic mail ignored: %s", parsed.automatic)
@@ -215,7 +225,7 @@ def _keep_files(need: Need, parsed: Parsed) -> list[events.AttachmentRef]:
     return [{"id": a.pk, "name": a.filename, "size": a.size, "type": a.content_type} for a in rows]
 
 
-def _open(parsed: Parsed, common: dict, *, outcome: str, note_on: Need | None = None) -> Result:
+def _open(parsed: Parsed, common: Common, *, outcome: str, note_on: Need | None = None) -> Result:
     """A new need for the sender, with their e-mail as its first message."""
     if _over_limit(parsed.sender):
         _log(parsed, outcome=Outcome.RATE_LIMITED, reason="hourly limit", **common)
@@ -253,7 +263,7 @@ def _note_elsewhere(need: Need, parsed: Parsed, opened: Need) -> None:
     record(events.internal_note(text), need=need)
 
 
-def _to_reply_address(parsed: Parsed, token: str, common: dict) -> Result:
+def _to_reply_address(parsed: Parsed, token: str, common: Common) -> Result:
     found = (
         ReplyAddress.objects.select_related("need", "customer")
         .filter(token=token, business=common["business"])

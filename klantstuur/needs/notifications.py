@@ -80,7 +80,9 @@ def react_many(batch: Sequence[JournalEvent]) -> None:
     done = set(Notification.objects.filter(event_id__in=ids).values_list("event_id", "audience"))
     emails = _staff_emails([i for e in found for i in _staff_recipients(e)])
     replies = mailout.reply_addresses(
-        (e.need, e.customer_id) for e in found if _to_customer(e) and e.customer.email
+        (e.need, e.customer_id)
+        for e in found
+        if e.need is not None and _to_customer(e) and e.customer.email
     )
     mails = [
         m for e in found for m in mails_for(e, emails, replies) if (e.pk, m.audience) not in done
