@@ -14,6 +14,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.utils import translation
 
 from .inbound import Result, _address, mail_receive
 
@@ -23,7 +24,9 @@ logger = logging.getLogger("klantstuur.mail")
 def receive_in_thread(raw: bytes, mail_from: str, rcpt_tos: list[str], via: str) -> Result:
     close_old_connections()
     try:
-        return mail_receive(raw=raw, via=via, envelope_from=mail_from, recipients=rcpt_tos)
+        # SMTP replies are read by servers and their admins: plain English, ASCII.
+        with translation.override("en"):
+            return mail_receive(raw=raw, via=via, envelope_from=mail_from, recipients=rcpt_tos)
     finally:
         connections.close_all()
 
