@@ -10,7 +10,9 @@ from django.shortcuts import render
 from klantstuur.accounts.actors import staff_of
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.core.errors import NotFound
+from klantstuur.core.pages import page_of
 from klantstuur.live.conversation import OWNER, STAFF, last_event_id, need_stream
+from klantstuur.live.streams import sse
 from klantstuur.mail.download import attachment_response
 from klantstuur.mail.selectors import attachment_for_staff
 from klantstuur.needs import selectors
@@ -49,6 +51,25 @@ async def need_stream_view(request: HttpRequest, need_id: int) -> HttpResponseBa
     return need_stream(
         need_id, side=side, last_event_id=last_event_id(request.headers, request.GET)
     )
+
+
+@staff_page
+def home_live(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    """ "My customers" alone, for the home page to swap in when a need arrives or waits."""
+    page = page_of(request, selectors.needs_owned_by(staff=me))
+    return render(request, "console/partials/my_needs.html", {"me": me, "page": page})
+
+
+def _business(user: object) -> int:
+    me = staff_of(user)  # type: ignore[arg-type]
+    if me is None or me.role == Role.CARRIER:
+        raise PermissionDenied
+    return me.business_id
+
+
+async def home_stream(request: HttpRequest) -> HttpResponseBase:
+    business_id = await sync_to_async(_business)(await request.auser())
+    return sse([f"needs:{business_id}"])
 
 
 @staff_page

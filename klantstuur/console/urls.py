@@ -6,6 +6,8 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("live/", conversation.home_live, name="home_live"),
+    path("stream/", conversation.home_stream, name="home_stream"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("needs/", views.needs, name="needs"),

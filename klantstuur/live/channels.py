@@ -31,6 +31,21 @@ FLOOR_KINDS = frozenset(
 )
 
 
+# What changes a colleague's "My customers" list: a need arrives, waits, or leaves it.
+LIST_KINDS = frozenset(
+    {
+        EventKind.NEED_OPENED,
+        EventKind.CUSTOMER_MESSAGE,
+        EventKind.STAFF_MESSAGE,
+        EventKind.NEED_REOPENED,
+        EventKind.HANDOFF_ACCEPTED,
+        EventKind.RESOLUTION_PROPOSED,
+        EventKind.RESOLUTION_CONFIRMED,
+        EventKind.NEED_CANCELLED,
+    }
+)
+
+
 class Routed(TypedDict, total=False):
     """The keys the screens are routed by, as the floor's and orders' events write them
     (``orders.events.Checkpoint``, ``OrderPlaced``, ``floor.events``): any of them may
@@ -75,6 +90,9 @@ def route(
         # The customer's own stream of the need (live.conversation): never an internal note.
         if event.visible_to_customer and event.kind not in INTERNAL_KINDS:
             channels.append(f"need:{event.need_id}:customer")
+        # The staff's own lists of needs (console home), refetched per viewer.
+        if event.kind in LIST_KINDS:
+            channels.append(f"needs:{event.business_id}")
     if order_id:
         channels.append(f"order:{order_id}")
     if party_id and event.kind in FLOOR_KINDS:

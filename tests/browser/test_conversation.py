@@ -14,6 +14,7 @@ from tests.browser.conftest import assert_accessible, shot
 from tests.browser.test_terrace import asgi_server  # noqa: F401  (fixture)
 from tests.conftest import World
 from tests.helpers import open_need
+from tests.mail.conftest import compose, send, smtp_port  # noqa: F401  (fixture)
 
 
 def _login(context: Any, base: str, user: Any) -> None:
@@ -50,7 +51,8 @@ def test_a_message_arrives_live_on_the_other_side(
         owner.wait_for_selector("#presence.is-present")
         assert "Anna A is on this page now." in owner.inner_text("#presence")
         customer.wait_for_selector("#presence.is-present")
-        assert "Olga Owner is on this page now." in customer.inner_text("#presence")
+        # The portal speaks the customer's own language (Dutch).
+        assert "Olga Owner is nu op deze pagina." in customer.inner_text("#presence")
 
         # Neither page reloads: a mark on each window must survive.
         for page in (owner, customer):
@@ -85,3 +87,28 @@ def test_a_message_arrives_live_on_the_other_side(
     finally:
         desk.close()
         phone.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_to_the_shop_appears_on_the_owners_list_live(
+    asgi_server: str,  # noqa: F811
+    smtp_port: int,  # noqa: F811
+    browser: Any,
+    world: World,
+) -> None:
+    """The README's tour: write to the shop, watch the need appear on the owner's screen."""
+    base = asgi_server
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        _login(desk, base, world.owner.user)
+        owner = desk.new_page()
+        owner.set_default_timeout(10_000)
+        owner.goto(f"{base}/console/")
+        owner.wait_for_selector("#my-needs[data-version]")  # the stream is open
+        owner.evaluate("window.__stayed = true")
+        send(smtp_port, compose(sender="Anna A <a@example.com>", subject="Mijn slot klemt"))
+        owner.wait_for_selector("#my-needs :text('Mijn slot klemt')")
+        assert owner.evaluate("window.__stayed") is True
+        shot(owner, "conversation-mail-on-owners-list")
+    finally:
+        desk.close()

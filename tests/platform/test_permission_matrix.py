@@ -538,6 +538,8 @@ PAGE_ROUTES: dict[str, Route] = {
     "portal:need_reopen": _page(PORTAL_OBJ, "post", "/portal/needs/{need}/reopen", {"reason": "x"}),
     "portal:need_cancel": _page(PORTAL_OBJ, "post", "/portal/needs/{need}/cancel"),
     # the live conversation and the files that came by e-mail (issue #11)
+    "console:home_live": _page(CONSOLE_LIST, "get", "/console/live/"),
+    "console:home_stream": _page(STREAM | {"carrier": 403}, "get", "/console/stream/"),
     "console:need_live": _page(CONSOLE_OBJ, "get", "/console/needs/{need}/live/"),
     "console:need_stream": _page(
         STREAM | {"carrier": 403, "stranger": 404}, "get", "/console/needs/{need}/stream/"
