@@ -52,9 +52,13 @@ def _resolve(key: str, need_id: int, *, for_customer: bool) -> tuple[int, str, s
 
 
 async def _stream(request: HttpRequest, need_id: int, *, for_customer: bool) -> HttpResponseBase:
-    status, reason, side = await sync_to_async(_resolve)(
-        _key(request), need_id, for_customer=for_customer
-    )
+    key = _key(request)
+    if key:
+        status, reason, side = await sync_to_async(_resolve)(
+            key, need_id, for_customer=for_customer
+        )
+    else:  # no token: refused without asking the database
+        status, reason, side = _resolve("", need_id, for_customer=for_customer)
     if status != 200:
         response = JsonResponse({"detail": reason}, status=status)
         if status == 401:

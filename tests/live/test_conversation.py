@@ -194,15 +194,19 @@ def test_each_side_sees_the_other_is_present(
     ],
 )
 def test_another_customer_or_business_is_refused(
-    world: World, path: str, actor: str | None, status: int, client: Any
+    asgi_server: str,  # noqa: F811
+    world: World,
+    path: str,
+    actor: str | None,
+    status: int,
 ) -> None:
     need = open_need(world.customer_a)
     before = JournalEvent.objects.count()
     headers = {}
     if actor is not None:
-        headers["HTTP_AUTHORIZATION"] = f"Bearer {_token(getattr(world, actor))}"
-    response = client.get(path.format(id=need.pk), **headers)
+        headers["Authorization"] = f"Bearer {_token(getattr(world, actor))}"
+    response = httpx.get(asgi_server + path.format(id=need.pk), headers=headers, timeout=20)
     assert response.status_code == status
-    assert response["Content-Type"] == "application/json"
+    assert response.headers["Content-Type"] == "application/json"
     assert response.json()["detail"]
     assert JournalEvent.objects.count() == before
