@@ -54,7 +54,6 @@ def poll_once() -> int:
             if not parts:
                 continue
             raw = parts[0][1]
-            close_old_connections()
             result = mail_receive(raw=raw, via="imap", default_recipient=default)
             if 400 <= result.code < 500:
                 client.uid("store", uid, "-FLAGS", "(\\Seen)")
@@ -71,6 +70,7 @@ def poll_once() -> int:
 def poll_forever() -> None:
     seconds = settings.KLANTSTUUR_MAIL["IMAP_SECONDS"]
     while True:
+        close_old_connections()  # a long-running process: no stale connection between polls
         try:
             taken = poll_once()
             if taken:
