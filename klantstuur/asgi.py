@@ -16,9 +16,18 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klantstuur.settings")
 
-# Every async view (an SSE stream) is routed under a path ending in STREAM_SUFFIX;
-# tests/platform/test_asgi.py keeps that true.
+# Every async view (an SSE stream) is routed under a path ending in STREAM_SUFFIX, or
+# (the API's, API.md) in API_STREAM_SUFFIX; tests/platform/test_asgi.py keeps that true.
 STREAM_SUFFIX = "/stream/"
+API_STREAM_SUFFIX = "/stream"
+
+
+def is_stream(path: str) -> bool:
+    return path.endswith(STREAM_SUFFIX) or (
+        path.startswith("/api/") and path.endswith(API_STREAM_SUFFIX)
+    )
+
+
 # Few threads per process: more contend for the GIL (at 8, need creation ran ~10 %
 # slower than at 4 on two cores); run more processes (--workers) for more cores.
 THREADS = int(os.environ.get("KLANTSTUUR_THREADS", "4"))
@@ -28,7 +37,7 @@ pages = WSGIMiddleware(get_wsgi_application(), workers=THREADS)  # type: ignore[
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] == "http" and not scope["path"].endswith(STREAM_SUFFIX):
+    if scope["type"] == "http" and not is_stream(scope["path"]):
         await pages(scope, receive, send)  # type: ignore[arg-type]
     else:
         await streams(scope, receive, send)

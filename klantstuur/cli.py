@@ -1,4 +1,4 @@
-"""``klantstuur``: demo, serve, worker, token create, and every Django command."""
+"""``klantstuur``: demo, serve, worker, mail, token create, and every Django command."""
 
 import argparse
 import os
@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _setup(data_dir: str | None = None, *, demo: bool = False) -> None:
@@ -20,6 +21,9 @@ def _setup(data_dir: str | None = None, *, demo: bool = False) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # Every outgoing e-mail to the terminal and as an .eml file in <data-dir>/outbox/
+    # (the worker, which sends them, inherits this).
+    os.environ.setdefault("EMAIL_BACKEND", "klantstuur.core.mail_outbox.OutboxBackend")
     _setup(args.data_dir, demo=True)
     os.environ["SITE_URL"] = f"http://127.0.0.1:{args.port}"
     from django.conf import settings
@@ -39,7 +43,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {name}: " + ", ".join(s.email for s in seeds))
     print(f"Customer portal: {url}/portal/login/   (magic link shown on screen and printed here)")
     print("  customers: " + ", ".join(email for _, email in CUSTOMERS))
-    print(f"API docs: {url}/api/v1/docs   token: klantstuur token create --email EMAIL\n")
+    print(f"API docs: {url}/api/v1/docs   token: klantstuur token create --email EMAIL")
+    receiver = _start_smtp(args.smtp_port)
     sys.stdout.flush()
     # The worker stops by itself if this process dies without cleaning up.
     env = {**os.environ, "KLANTSTUUR_PARENT_PID": str(os.getpid())}
@@ -57,11 +62,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=3,
         )
     finally:
+        if receiver is not None:
+            receiver.stop()
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:
             worker.kill()
+    return 0
+
+
+def _start_smtp(port: int) -> Any:
+    """The demo's SMTP receiver on 127.0.0.1 (issue #11), in a thread of this process."""
+    from django.conf import settings
+
+    from klantstuur.core.mail_outbox import outbox_dir
+    from klantstuur.mail.smtp import controller
+
+    if port <= 0:
+        return None
+    receiver = controller(host="127.0.0.1", port=port)
+    try:
+        receiver.start()
+    except Exception as exc:
+        print(f"E-mail in: not started on 127.0.0.1:{port} ({exc})")
+        return None
+    print(
+        f"E-mail in: SMTP on 127.0.0.1:{port}; write to fietsenwinkel@"
+        f"{settings.KLANTSTUUR_MAIL_DOMAIN}. E-mail out: {outbox_dir()}/*.eml\n"
+    )
+    return receiver
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    """The SMTP receiver (and, with --imap, IMAP polling) until stopped."""
+    _setup()
+    import threading
+
+    from klantstuur.mail.imap import poll_forever
+    from klantstuur.mail.smtp import controller
+
+    receiver = None
+    if not args.no_smtp:
+        receiver = controller(host=args.host, port=args.port)
+        receiver.start()
+        print(f"klantstuur mail: SMTP on {args.host}:{args.port}", flush=True)
+    if args.imap:
+        threading.Thread(target=poll_forever, name="imap", daemon=True).start()
+        print("klantstuur mail: polling IMAP", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if receiver is not None:
+            receiver.stop()
     return 0
 
 
@@ -136,7 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="migrate, load the demo, serve pages, API and worker")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--data-dir", default=os.environ.get("KLANTSTUUR_DATA_DIR", ".klantstuur"))
+    demo.add_argument("--smtp-port", type=int, default=2525, help="0: no SMTP receiver")
     demo.set_defaults(func=cmd_demo)
+
+    mail = sub.add_parser("mail", help="receive e-mail: SMTP (and IMAP polling with --imap)")
+    mail.add_argument("--host", default=os.environ.get("KLANTSTUUR_SMTP_HOST", "127.0.0.1"))
+    mail.add_argument(
+        "--port", type=int, default=int(os.environ.get("KLANTSTUUR_SMTP_PORT", "2525"))
+    )
+    mail.add_argument("--imap", action="store_true", help="also poll KLANTSTUUR_IMAP_* mailbox")
+    mail.add_argument("--no-smtp", action="store_true", help="IMAP polling only")
+    mail.set_defaults(func=cmd_mail)
 
     serve = sub.add_parser(
         "serve", help="the web process (configure with DATABASE_URL, SECRET_KEY…)"
@@ -161,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     create.set_defaults(func=cmd_token)
 
-    known = {"demo", "serve", "worker", "token", "-h", "--help"}
+    known = {"demo", "serve", "worker", "token", "mail", "-h", "--help"}
     if argv and argv[0] not in known:
         # Anything else is a Django management command: klantstuur migrate, createsuperuser…
         _setup()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "klantstuur.metrics",
     "klantstuur.privacy",
     "klantstuur.live",
+    "klantstuur.mail",
     "klantstuur.api",
     "klantstuur.console",
     "klantstuur.portal",
@@ -217,6 +218,38 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "klantstuur@localhost")
+
+# E-mail in and out (docs/mail.md): each business receives at <slug>@<domain>, and each
+# need's e-mails carry a Reply-To of <slug>+<token>@<domain>.
+KLANTSTUUR_MAIL_DOMAIN = os.environ.get("KLANTSTUUR_MAIL_DOMAIN", "klantstuur.localhost").lower()
+# The demo's mail backend writes every outgoing e-mail here as an .eml file as well.
+MAIL_OUTBOX_DIR = Path(os.environ.get("KLANTSTUUR_MAIL_OUTBOX", str(DATA_DIR / "outbox")))
+KLANTSTUUR_MAIL: dict[str, Any] = {
+    # A whole message larger than this is refused (SMTP 552, a bounce elsewhere).
+    "MAX_MESSAGE_BYTES": int(os.environ.get("KLANTSTUUR_MAIL_MAX_BYTES", str(15 * 1024 * 1024))),
+    # One attachment larger than this is left out (and the message says so).
+    "MAX_ATTACHMENT_BYTES": int(
+        os.environ.get("KLANTSTUUR_MAIL_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
+    ),
+    "MAX_ATTACHMENTS": 10,
+    # New needs one sender may open by e-mail per hour; more are refused for now (SMTP 450).
+    "NEW_NEEDS_PER_HOUR": int(os.environ.get("KLANTSTUUR_MAIL_NEEDS_PER_HOUR", "10")),
+    # SMTP receiver (klantstuur mail); the demo uses 127.0.0.1:2525.
+    "SMTP_HOST": os.environ.get("KLANTSTUUR_SMTP_HOST", "127.0.0.1"),
+    "SMTP_PORT": int(os.environ.get("KLANTSTUUR_SMTP_PORT", "2525")),
+    # IMAP polling of a business's own mailbox (klantstuur mail --imap).
+    "IMAP_HOST": os.environ.get("KLANTSTUUR_IMAP_HOST", ""),
+    "IMAP_PORT": int(os.environ.get("KLANTSTUUR_IMAP_PORT", "993")),
+    "IMAP_USER": os.environ.get("KLANTSTUUR_IMAP_USER", ""),
+    "IMAP_PASSWORD": os.environ.get("KLANTSTUUR_IMAP_PASSWORD", ""),
+    "IMAP_FOLDER": os.environ.get("KLANTSTUUR_IMAP_FOLDER", "INBOX"),
+    "IMAP_SSL": os.environ.get("KLANTSTUUR_IMAP_SSL", "1") not in ("0", "false", "no"),
+    "IMAP_SECONDS": int(os.environ.get("KLANTSTUUR_IMAP_SECONDS", "60")),
+    # Where mail fetched by IMAP counts as sent to when its To: names no business.
+    "IMAP_BUSINESS": os.environ.get("KLANTSTUUR_IMAP_BUSINESS", ""),
+    # Signing secret (whsec_…) of the inbound webhook (POST /api/v1/mail/inbound).
+    "WEBHOOK_SECRET": os.environ.get("KLANTSTUUR_MAIL_WEBHOOK_SECRET", ""),
+}
 
 TASKS = {
     "default": {

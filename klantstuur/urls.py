@@ -2,11 +2,19 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
+from klantstuur.api import streams as api_streams
 from klantstuur.api.v1 import api
 from klantstuur.core.views import healthz, set_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Live streams of one need (issue #11): async views beside the ninja API.
+    path("api/v1/needs/<int:need_id>/stream", api_streams.need_stream_view, name="api_need_stream"),
+    path(
+        "api/v1/me/needs/<int:need_id>/stream",
+        api_streams.me_need_stream_view,
+        name="api_me_need_stream",
+    ),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -20,6 +20,7 @@ from . import auth, schemas
 from .delivery import router as delivery_router
 from .feedback import router as feedback_router
 from .floor import router as floor_router
+from .mail import router as mail_router
 from .orders import router as orders_router
 from .pagination import PageParams, page
 from .serializers import (
@@ -352,3 +353,4 @@ api.add_router("/", orders_router)
 api.add_router("/", floor_router)
 api.add_router("/", delivery_router)
 api.add_router("/", feedback_router)
+api.add_router("/", mail_router)

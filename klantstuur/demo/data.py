@@ -171,8 +171,12 @@ def _shop_story(staff: dict[str, StaffMember], customers: CustomerMap) -> None:
         goal="Vrijdag weer veilig naar mijn werk fietsen.",
     )
     brakes = _assign(brakes, noor)
+    # Anna answered Noor's e-mail (issue #11): "per e-mail" on the timeline.
     needs.message_post_by_customer(
-        customer=anna, need=brakes, body="Track & trace zegt al 3 dagen 'onderweg'."
+        customer=anna,
+        need=brakes,
+        body="Track & trace zegt al 3 dagen 'onderweg'.",
+        channel="email",
     )
     needs.message_post_by_staff(
         staff=noor,
@@ -207,6 +211,8 @@ def _shop_story(staff: dict[str, StaffMember], customers: CustomerMap) -> None:
     )
     needs.need_reopen(customer=bram, need=tube, reason="Het retourlabel is niet aangekomen.")
 
+    _mail_story()
+
     saddle = needs.need_open(
         customer=bram, kind="question", summary="Past zadel X op een Gazelle Orange?"
     )
@@ -214,6 +220,25 @@ def _shop_story(staff: dict[str, StaffMember], customers: CustomerMap) -> None:
     needs.message_post_by_staff(staff=noor, need=saddle, body="Ja, met de standaard zadelpen.")
     needs.resolution_propose(staff=noor, need=saddle, summary="Past, met standaard zadelpen.")
     needs.resolution_confirm(customer=bram, need=saddle)
+
+
+def _mail_story() -> None:
+    """Bram wrote to the shop's address: a need by e-mail, with an owner at once."""
+    from email.message import EmailMessage
+
+    from klantstuur.mail.inbound import mail_receive
+    from klantstuur.needs.mailout import business_address
+
+    message = EmailMessage()
+    message["From"] = "Bram <bram@example.com>"
+    message["To"] = business_address("fietsenwinkel")
+    message["Subject"] = "Bel rammelt na montage"
+    message["Message-ID"] = "<demo-bel@example.com>"
+    message.set_content(
+        "Hoi,\n\nDe bel die ik vorige week kocht rammelt na de montage. Kan ik hem ruilen?"
+        "\n\nGroet,\nBram\n"
+    )
+    mail_receive(raw=message.as_bytes(), via="smtp")
 
 
 def _assign(need: Need, owner: StaffMember) -> Need:

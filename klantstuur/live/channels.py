@@ -10,7 +10,7 @@ for its own viewer and language.
 from collections.abc import Sequence
 from typing import Any, TypedDict, cast
 
-from klantstuur.needs.models import EventKind, JournalEvent
+from klantstuur.needs.models import INTERNAL_KINDS, EventKind, JournalEvent
 
 RUNNER_CODES = frozenset(
     {"line_ready", "line_recalled", "line_on_its_way", "line_served", "wrong_delivery_prevented"}
@@ -27,6 +27,21 @@ FLOOR_KINDS = frozenset(
         EventKind.STAFF_MESSAGE,
         EventKind.FEEDBACK_GIVEN,
         EventKind.HANDOFF_ACCEPTED,
+    }
+)
+
+
+# What changes a colleague's "My customers" list: a need arrives, waits, or leaves it.
+LIST_KINDS = frozenset(
+    {
+        EventKind.NEED_OPENED,
+        EventKind.CUSTOMER_MESSAGE,
+        EventKind.STAFF_MESSAGE,
+        EventKind.NEED_REOPENED,
+        EventKind.HANDOFF_ACCEPTED,
+        EventKind.RESOLUTION_PROPOSED,
+        EventKind.RESOLUTION_CONFIRMED,
+        EventKind.NEED_CANCELLED,
     }
 )
 
@@ -72,6 +87,12 @@ def route(
     channels: list[str] = []
     if event.need_id:
         channels.append(f"need:{event.need_id}")
+        # The customer's own stream of the need (live.conversation): never an internal note.
+        if event.visible_to_customer and event.kind not in INTERNAL_KINDS:
+            channels.append(f"need:{event.need_id}:customer")
+        # The staff's own lists of needs (console home), refetched per viewer.
+        if event.kind in LIST_KINDS:
+            channels.append(f"needs:{event.business_id}")
     if order_id:
         channels.append(f"order:{order_id}")
     if party_id and event.kind in FLOOR_KINDS:
@@ -84,6 +105,7 @@ def route(
         channels.append(f"runner:{event.business_id}")
     message = {
         "event": event.pk,
+        "need_id": event.need_id,
         "kind": event.kind,
         "code": code,
         "order_id": order_id,

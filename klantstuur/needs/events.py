@@ -40,6 +40,19 @@ class NeedOpened(TypedDict):
     goal: str
     owner: Person
     proactive: bool
+    # "email" when the customer opened it by writing to the business (mail.inbound).
+    channel: NotRequired[str]
+    # That e-mail's Message-ID: the acknowledgement answers it (its In-Reply-To).
+    message_id: NotRequired[str]
+
+
+class AttachmentRef(TypedDict):
+    """A file that came with an e-mail (mail.models.Attachment), shown on the timeline."""
+
+    id: int
+    name: str
+    size: int
+    type: str
 
 
 class Message(TypedDict):
@@ -50,6 +63,9 @@ class Message(TypedDict):
     party_id: NotRequired[int]
     # A manager's note on a conversation they listened to (feedback) names the sample.
     listening_sample_id: NotRequired[int]
+    # "email" when the customer's message arrived by e-mail; absent from the portal and API.
+    channel: NotRequired[str]
+    attachments: NotRequired[list[AttachmentRef]]
 
 
 class HandoffOffered(TypedDict):
@@ -92,6 +108,8 @@ class ResolutionConfirmed(TypedDict):
 class NeedReopened(TypedDict):
     reason: str
     owner: Person
+    channel: NotRequired[str]
+    attachments: NotRequired[list[AttachmentRef]]
 
 
 class NeedCancelled(TypedDict):
@@ -106,7 +124,9 @@ def person(staff: StaffMember) -> Person:
     return {"id": staff.pk, "name": staff.name}
 
 
-def need_opened(*, need: Need, owner: StaffMember, proactive: bool) -> Entry[NeedOpened]:
+def need_opened(
+    *, need: Need, owner: StaffMember, proactive: bool, channel: str = "", message_id: str = ""
+) -> Entry[NeedOpened]:
     data: NeedOpened = {
         "kind": need.kind,
         "summary": need.summary,
@@ -114,6 +134,10 @@ def need_opened(*, need: Need, owner: StaffMember, proactive: bool) -> Entry[Nee
         "owner": person(owner),
         "proactive": proactive,
     }
+    if channel:
+        data["channel"] = channel
+    if message_id:
+        data["message_id"] = message_id
     return Entry(EventKind.NEED_OPENED, data)
 
 
@@ -131,8 +155,15 @@ def internal_note(body: str, *, listening_sample_id: int | None = None) -> Entry
     return Entry(EventKind.INTERNAL_NOTE, data)
 
 
-def customer_message(body: str) -> Entry[Message]:
-    return Entry(EventKind.CUSTOMER_MESSAGE, {"body": body})
+def customer_message(
+    body: str, *, channel: str = "", attachments: list[AttachmentRef] | None = None
+) -> Entry[Message]:
+    data: Message = {"body": body}
+    if channel:
+        data["channel"] = channel
+    if attachments:
+        data["attachments"] = attachments
+    return Entry(EventKind.CUSTOMER_MESSAGE, data)
 
 
 def handoff_offered(handoff: Handoff) -> Entry[HandoffOffered]:
@@ -206,8 +237,19 @@ def resolution_confirmed(*, summary: str, auto: bool) -> Entry[ResolutionConfirm
     return Entry(EventKind.RESOLUTION_CONFIRMED, {"auto": auto, "summary": summary})
 
 
-def need_reopened(*, reason: str, owner: StaffMember) -> Entry[NeedReopened]:
-    return Entry(EventKind.NEED_REOPENED, {"reason": reason, "owner": person(owner)})
+def need_reopened(
+    *,
+    reason: str,
+    owner: StaffMember,
+    channel: str = "",
+    attachments: list[AttachmentRef] | None = None,
+) -> Entry[NeedReopened]:
+    data: NeedReopened = {"reason": reason, "owner": person(owner)}
+    if channel:
+        data["channel"] = channel
+    if attachments:
+        data["attachments"] = attachments
+    return Entry(EventKind.NEED_REOPENED, data)
 
 
 def need_cancelled(*, reason: str) -> Entry[NeedCancelled]:

@@ -457,3 +457,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}/{self.audience}: {self.status}"
+
+
+class ReplyAddress(models.Model):
+    """The address one customer answers one need's e-mails at: ``<slug>+<token>@<domain>``
+    (needs/mailout.py). The token is random, unguessable and unique; mail to it reaches
+    the need only from this customer's own address (mail.inbound)."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["need", "customer"], name="one_reply_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"need {self.need_id} / customer {self.customer_id}"

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 
-from . import events, reactions
-from .models import EventKind, JournalEvent, Need, Notification, NotificationStatus
+from . import events, mailout, reactions
+from .models import EventKind, JournalEvent, Notification, NotificationStatus
 
 logger = logging.getLogger("klantstuur.notifications")
 
@@ -79,7 +79,14 @@ def react_many(batch: Sequence[JournalEvent]) -> None:
     )
     done = set(Notification.objects.filter(event_id__in=ids).values_list("event_id", "audience"))
     emails = _staff_emails([i for e in found for i in _staff_recipients(e)])
-    mails = [m for e in found for m in mails_for(e, emails) if (e.pk, m.audience) not in done]
+    replies = mailout.reply_addresses(
+        (e.need, e.customer_id)
+        for e in found
+        if e.need is not None and _to_customer(e) and e.customer.email
+    )
+    mails = [
+        m for e in found for m in mails_for(e, emails, replies) if (e.pk, m.audience) not in done
+    ]
     _send(mails, now=timezone.now())
 
 
@@ -90,9 +97,14 @@ class Mail:
     message: EmailMessage
 
 
-def _subject(need: Need) -> str:
-    # A header is one line: a summary typed with line breaks must not break the e-mail.
-    return " ".join(f"#{need.pk} {need.summary}".split())
+def _to_customer(event: JournalEvent) -> bool:
+    """The customer hears of it: what staff did, a need opened for them, and the
+    acknowledgement of a need they opened by e-mail."""
+    if event.kind in TO_CUSTOMER:
+        return True
+    return event.kind == EventKind.NEED_OPENED and (
+        event.actor_customer_id is None or event.data.get("channel") == "email"
+    )
 
 
 def _staff_recipients(event: JournalEvent) -> list[int]:
@@ -112,30 +124,51 @@ def _staff_recipients(event: JournalEvent) -> list[int]:
     return recipients
 
 
-def mails_for(event: JournalEvent, staff_emails: dict[int, str]) -> list[Mail]:
-    """What one event tells whom: the customer, and the staff it concerns."""
+def mails_for(
+    event: JournalEvent,
+    staff_emails: dict[int, str],
+    replies: dict[tuple[int, int], str] | None = None,
+) -> list[Mail]:
+    """What one event tells whom: the customer (in their language, with the need's
+    reply address of theirs), and the staff it concerns. Every one threads."""
     need = event.need
     if event.kind not in NOTIFIED or need is None:
         return []
     mails = []
     customer = event.customer
-    if (
-        event.kind in TO_CUSTOMER
-        or (event.kind == EventKind.NEED_OPENED and event.actor_customer_id is None)
-    ) and customer.email:
+    if _to_customer(event) and customer.email:
+        if replies is None:
+            replies = mailout.reply_addresses([(need, customer.pk)])
         with translation.override(customer.language or "nl"):
-            link = settings.SITE_URL + reverse("portal:need", args=[need.pk])
-            body = f"{_customer_text(event)}\n\n{_('Your contact person')}: {need.owner.name}\n{link}\n"
-            message = EmailMessage(
-                _subject(need), body, settings.DEFAULT_FROM_EMAIL, [customer.email]
+            message = mailout.compose(
+                subject_line=mailout.subject(need),
+                text=f"{_customer_text(event)}\n\n{_('Your contact person')}: {need.owner.name}",
+                to=[customer.email],
+                link=settings.SITE_URL + reverse("portal:need", args=[need.pk]),
+                headers=mailout.thread_headers(
+                    need_id=need.pk,
+                    event_id=event.pk,
+                    audience=AUDIENCE_CUSTOMER,
+                    answers=str(event.data.get("message_id") or ""),
+                ),
+                reply_to=replies.get((need.pk, customer.pk), ""),
+                extra={
+                    "reply_hint": _("Reply to this e-mail to reach %(name)s.")
+                    % {"name": need.owner.name}
+                },
             )
         mails.append(Mail(event, AUDIENCE_CUSTOMER, message))
     to = sorted({staff_emails[i] for i in _staff_recipients(event) if staff_emails.get(i)})
     if to:
-        link = settings.SITE_URL + reverse("console:need", args=[need.pk])
-        subject = f"[{event.get_kind_display()}] {_subject(need)}"
-        body = f"{_staff_text(event)}\n\n{link}\n"
-        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+        message = mailout.compose(
+            subject_line=f"[{event.get_kind_display()}] {mailout.subject(need)}",
+            text=_staff_text(event),
+            to=to,
+            link=settings.SITE_URL + reverse("console:need", args=[need.pk]),
+            headers=mailout.thread_headers(
+                need_id=need.pk, event_id=event.pk, audience=AUDIENCE_STAFF
+            ),
+        )
         mails.append(Mail(event, AUDIENCE_STAFF, message))
     return mails
 
@@ -273,7 +306,31 @@ def _customer_text(event: JournalEvent) -> str:
             }
         case _:
             opened = cast(events.NeedOpened, event.data)
+            if opened.get("channel") == "email":
+                return _acknowledgement(event)
             return _("We opened this for you: %(summary)s") % {"summary": opened.get("summary", "")}
+
+
+def _acknowledgement(event: JournalEvent) -> str:
+    """The answer to an e-mail that opened a need: who owns it, and when they answer."""
+    need = event.need
+    assert need is not None
+    values = {"name": need.owner.name, "summary": need.summary}
+    if need.owner.on_duty:
+        return (
+            _(
+                "Thank you for your e-mail about “%(summary)s”. %(name)s is your contact "
+                "person for it, is at work now and answers you today."
+            )
+            % values
+        )
+    return (
+        _(
+            "Thank you for your e-mail about “%(summary)s”. %(name)s is your contact "
+            "person for it and answers you on their next working day."
+        )
+        % values
+    )
 
 
 def _staff_text(event: JournalEvent) -> str:

@@ -19,6 +19,7 @@ from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest, ReturnStatus
+from klantstuur.mail.models import Attachment, InboundMail
 from klantstuur.needs.journal import record
 from klantstuur.needs.models import ACTIVE_STATUSES, JournalEvent, Need
 from klantstuur.orders.models import Order, OrderStatus
@@ -28,6 +29,8 @@ from . import events
 ERASED = "[erased]"
 PERSONAL_KEYS = {
     "body",
+    # the Message-ID of a customer's e-mail (issue #11)
+    "message_id",
     "before",
     "after",
     "reason",
@@ -75,6 +78,12 @@ def erasure_request(*, customer: Customer, now: datetime | None = None) -> Custo
     return customer
 
 
+def mail_erase(*, customer_id: int) -> None:
+    """What came by e-mail (issue #11): the files go, the log forgets the address."""
+    Attachment.objects.filter(need__customer_id=customer_id).delete()
+    InboundMail.objects.filter(need__customer_id=customer_id).update(sender="", message_id="")
+
+
 def _scrub(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: (ERASED if k in PERSONAL_KEYS and v else _scrub(v)) for k, v in value.items()}
@@ -113,6 +122,7 @@ def erasures_carry_out(now: datetime) -> int:
                 user.api_tokens.all().delete()
             for ev in JournalEvent.objects.filter(customer_id=pk).only("pk", "data"):
                 JournalEvent.objects.filter(pk=ev.pk).scrub_data(_scrub(ev.data))
+            mail_erase(customer_id=pk)
             Need.objects.filter(customer_id=pk).update(summary=ERASED, goal="")
             Delivery.objects.filter(customer_id=pk).update(requested_place={}, promised_place={})
             StandingInstruction.objects.filter(customer_id=pk).update(params={}, active=False)

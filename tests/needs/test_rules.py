@@ -155,4 +155,14 @@ def test_the_messages_other_apps_write_fit_the_message_payload() -> None:
         "listening_sample_id": 5,
     }
     required, optional = _keys(events.Message)
-    assert (required, optional) == ({"body"}, {"party_id", "listening_sample_id"})
+    assert (required, optional) == (
+        {"body"},
+        {"party_id", "listening_sample_id", "channel", "attachments"},
+    )
+    # An e-mail reply (mail.inbound) says so, with the files it brought.
+    ref = {"id": 1, "name": "foto.jpg", "size": 10, "type": "image/jpeg"}
+    assert events.customer_message("Hi", channel="email", attachments=[ref]).data == {
+        "body": "Hi",
+        "channel": "email",
+        "attachments": [ref],
+    }

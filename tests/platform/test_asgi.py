@@ -28,7 +28,7 @@ def test_every_async_view_is_served_as_a_stream() -> None:
     async_routes = [r for r, view in routes if inspect.iscoroutinefunction(view)]
     assert len(async_routes) >= 4  # floor, station board, runner, guest party
     for route in async_routes:
-        assert ("/" + route).endswith(asgi.STREAM_SUFFIX), route
+        assert asgi.is_stream("/" + route), route
 
 
 def _get(path: str, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -285,6 +285,7 @@ API_ROUTES: dict[str, Route] = {
     "POST /api/v1/order-lines/{line_id}/out-of-stock": _api(
         STAFF_OBJ, "post", "/order-lines/{line}/out-of-stock", {"note": "gone"}
     ),
+    "POST /api/v1/mail/inbound": _api(UNSIGNED, "post", "/mail/inbound", {"x": 1}),
     "POST /api/v1/webhooks/carrier/{slug}": _api(
         UNSIGNED, "post", "/webhooks/carrier/x", {"order_id": "{order}", "status": "delivered"}
     ),
@@ -536,6 +537,22 @@ PAGE_ROUTES: dict[str, Route] = {
     "portal:need_confirm": _page(PORTAL_OBJ, "post", "/portal/needs/{need}/confirm"),
     "portal:need_reopen": _page(PORTAL_OBJ, "post", "/portal/needs/{need}/reopen", {"reason": "x"}),
     "portal:need_cancel": _page(PORTAL_OBJ, "post", "/portal/needs/{need}/cancel"),
+    # the live conversation and the files that came by e-mail (issue #11)
+    "console:home_live": _page(CONSOLE_LIST, "get", "/console/live/"),
+    "console:home_stream": _page(STREAM | {"carrier": 403}, "get", "/console/stream/"),
+    "console:need_live": _page(CONSOLE_OBJ, "get", "/console/needs/{need}/live/"),
+    "console:need_stream": _page(
+        STREAM | {"carrier": 403, "stranger": 404}, "get", "/console/needs/{need}/stream/"
+    ),
+    "console:need_file": _page(CONSOLE_OBJ, "get", "/console/needs/{need}/files/999999"),
+    "portal:need_live": _page(PORTAL_OBJ, "get", "/portal/needs/{need}/live/"),
+    "portal:need_stream": _page(
+        PORTAL_OBJ | {"anonymous": 403}, "get", "/portal/needs/{need}/stream/"
+    ),
+    "portal:need_file": _page(PORTAL_OBJ, "get", "/portal/needs/{need}/files/999999"),
+    # the API's streams take bearer tokens only (tests/live/test_conversation.py)
+    "api_need_stream": _page(UNSIGNED, "get", "/api/v1/needs/{need}/stream"),
+    "api_me_need_stream": _page(UNSIGNED, "get", "/api/v1/me/needs/{need}/stream"),
 }
 
 

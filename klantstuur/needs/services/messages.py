@@ -35,15 +35,28 @@ def message_post_by_staff(
 
 
 @transaction.atomic
-def message_post_by_customer(*, customer: Customer, need: Need, body: str) -> Need:
-    """Reaches the owner on the same need; each one is a contact the customer made."""
+def message_post_by_customer(
+    *,
+    customer: Customer,
+    need: Need,
+    body: str,
+    channel: str = "",
+    attachments: list[events.AttachmentRef] | None = None,
+) -> Need:
+    """Reaches the owner on the same need; each one is a contact the customer made
+    (``channel`` "email" when it came by e-mail, with the files it brought)."""
     body = clean_text(body, field="body")
     need = lock_need(need)
     require_customer(need, customer.pk)
     if not need.is_active:
         raise Conflict(_("This need is closed. Reopen it, or open a new one."), status=need.status)
     now = timezone.now()
-    record(events.customer_message(body), need=need, actor_customer=customer, at=now)
+    record(
+        events.customer_message(body, channel=channel, attachments=attachments),
+        need=need,
+        actor_customer=customer,
+        at=now,
+    )
     Need.objects.filter(pk=need.pk).update(
         contacts=F("contacts") + 1,
         waiting_since=Case(

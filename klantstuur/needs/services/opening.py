@@ -45,6 +45,8 @@ def need_open(
     goal: str = "",
     opened_by_staff: StaffMember | None = None,
     proactive: bool = False,
+    channel: str = "",
+    message_id: str = "",
 ) -> Need:
     """Open a need and assign its owner at once.
 
@@ -76,7 +78,9 @@ def need_open(
     )
     load_move(old_owner_id=None, new_owner_id=owner.pk, was_active=False, is_active=True)
     record(
-        events.need_opened(need=need, owner=owner, proactive=proactive),
+        events.need_opened(
+            need=need, owner=owner, proactive=proactive, channel=channel, message_id=message_id
+        ),
         need=need,
         actor_staff=opened_by_staff,
         actor_customer=customer if opened_by_staff is None else None,

@@ -128,7 +128,14 @@ def resolutions_autoconfirm(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def need_reopen(*, customer: Customer, need: Need, reason: str) -> Need:
+def need_reopen(
+    *,
+    customer: Customer,
+    need: Need,
+    reason: str,
+    channel: str = "",
+    attachments: list[events.AttachmentRef] | None = None,
+) -> Need:
     """Back to open with the same owner; reaching out again is another contact."""
     reason = clean_text(reason, field="reason", max_len=2000)
     need = lock_need(need)
@@ -153,7 +160,9 @@ def need_reopen(*, customer: Customer, need: Need, reason: str) -> Need:
         is_active=True,
     )
     record(
-        events.need_reopened(reason=reason, owner=need.owner),
+        events.need_reopened(
+            reason=reason, owner=need.owner, channel=channel, attachments=attachments
+        ),
         need=need,
         actor_customer=customer,
         at=now,
