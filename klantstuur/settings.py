@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "klantstuur.metrics",
     "klantstuur.privacy",
     "klantstuur.live",
+    "klantstuur.integrations",
     "klantstuur.api",
     "klantstuur.console",
     "klantstuur.portal",
@@ -82,6 +83,8 @@ MIDDLEWARE = [
     "klantstuur.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before the key is claimed: a body that is not JSON is refused (415) and not stored.
+    "klantstuur.api.content_type.JsonBodyMiddleware",
     "klantstuur.api.idempotency.IdempotencyMiddleware",
 ]
 
@@ -263,4 +266,17 @@ KLANTSTUUR: dict[str, Any] = {
     "REACTION_LAG_WARN": 60,
     # Tests only: deferred reactions run in the committing process right after the commit.
     "REACTIONS_INLINE": False,
+    # The longest a request may run: an Idempotency-Key claimed by a request that never
+    # answered (a killed process) is free again after this.
+    "REQUEST_TIMEOUT_SECONDS": 60,
+    # Outgoing webhooks (docs/integrations.md): time-out per attempt, back-off base and cap,
+    # when to give up and switch the endpoint off, and whether private or loopback
+    # addresses may receive them (development, the demo and tests only).
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    "WEBHOOK_RETRY_BASE_SECONDS": 10,
+    "WEBHOOK_RETRY_MAX_SECONDS": 3600,
+    "WEBHOOK_GIVE_UP_HOURS": 24,
+    "WEBHOOK_BATCH": 200,
+    "WEBHOOK_CONCURRENCY": 16,
+    "WEBHOOKS_ALLOW_PRIVATE": DEBUG or DEMO_MODE or _env_bool("KLANTSTUUR_WEBHOOKS_ALLOW_PRIVATE"),
 }

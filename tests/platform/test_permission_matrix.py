@@ -315,6 +315,43 @@ API_ROUTES: dict[str, Route] = {
     ),
     "GET /api/v1/metrics": _api(MANAGER_ONLY, "get", "/metrics"),
     "GET /api/v1/metrics/journeys": _api(MANAGER_ONLY, "get", "/metrics/journeys"),
+    # integrations (#12)
+    "GET /api/v1/root-causes": _api(STAFF_LIST, "get", "/root-causes"),
+    "POST /api/v1/webhook-endpoints": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints", {"url": "https://e.example", "events": ["x"]}
+    ),
+    "GET /api/v1/webhook-endpoints": _api(MANAGER_ONLY, "get", "/webhook-endpoints"),
+    "DELETE /api/v1/webhook-endpoints/{endpoint_id}": _api(
+        MANAGER_ONLY, "delete", "/webhook-endpoints/{webhook}"
+    ),
+    "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries": _api(
+        MANAGER_ONLY, "get", "/webhook-endpoints/{webhook}/deliveries"
+    ),
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/rotate-secret": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints/{webhook}/rotate-secret"
+    ),
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/enable": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints/{webhook}/enable"
+    ),
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/ping": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints/{webhook}/ping"
+    ),
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/resend": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints/{webhook}/deliveries/{webhook_delivery}/resend"
+    ),
+    "POST /api/v1/me/webhook-endpoints": _api(
+        ME_SELF, "post", "/me/webhook-endpoints", {"url": "https://e.example", "events": ["x"]}
+    ),
+    "GET /api/v1/me/webhook-endpoints": _api(ME_LIST, "get", "/me/webhook-endpoints"),
+    "DELETE /api/v1/me/webhook-endpoints/{endpoint_id}": _api(
+        ME_OBJ, "delete", "/me/webhook-endpoints/{my_webhook}"
+    ),
+    "GET /api/v1/me/webhook-endpoints/{endpoint_id}/deliveries": _api(
+        ME_OBJ, "get", "/me/webhook-endpoints/{my_webhook}/deliveries"
+    ),
+    "POST /api/v1/me/tokens": _api(ME_SELF, "post", "/me/tokens", {"name": "x", "scope": "read"}),
+    "GET /api/v1/me/tokens": _api(ME_LIST, "get", "/me/tokens"),
+    "DELETE /api/v1/me/tokens/{token_id}": _api(ME_OBJ, "delete", "/me/tokens/{my_token}"),
 }
 
 # --- the pages -----------------------------------------------------------------------------
