@@ -11,12 +11,9 @@ class IntegrationsConfig(AppConfig):
 
         from . import fanout, sender
 
-        # Deferred: the journal is the outbox; only events from now on are sent.
+        # Deferred: the journal is the outbox. From the start, so no event is passed over
+        # before the first round; an endpoint hears only of events from its own creation on.
         reactions.register(
-            "webhooks",
-            fanout.fan_out,
-            deferred=True,
-            many=fanout.fan_out_many,
-            from_start=False,
+            "webhooks", fanout.fan_out, deferred=True, many=fanout.fan_out_many, from_start=True
         )
         health.register("webhooks", sender.report)

@@ -19,6 +19,8 @@ def wants(endpoint: WebhookEndpoint, event: JournalEvent) -> bool:
     """The rule of who hears what (also in the tests' oracle)."""
     if endpoint.business_id != event.business_id or event.kind not in endpoint.events:
         return False
+    if event.at < endpoint.created_at:  # before it subscribed (the worker was behind)
+        return False
     if endpoint.customer_id is not None:
         return endpoint.customer_id == event.customer_id and payloads.customer_may_see(event)
     return True
