@@ -93,8 +93,8 @@ def due(now: datetime) -> Any:
     )
 
 
-def claim(*, now: datetime, limit: int) -> list[WebhookDelivery]:
-    """Lease up to ``limit`` due deliveries (committed at once)."""
+def claim(*, now: datetime, limit: int, lease: timedelta) -> list[WebhookDelivery]:
+    """Lease up to ``limit`` due deliveries for ``lease`` (committed at once)."""
     with transaction.atomic():
         rows = list(
             due(now)
@@ -103,7 +103,7 @@ def claim(*, now: datetime, limit: int) -> list[WebhookDelivery]:
         )
         if rows:
             WebhookDelivery.objects.filter(pk__in=[d.pk for d in rows]).update(
-                leased_until=now + timedelta(seconds=3 * timeout() + 30)
+                leased_until=now + lease
             )
     return rows
 
@@ -214,10 +214,14 @@ def client() -> httpx.Client:
 def deliver_due(*, limit: int | None = None, concurrency: int | None = None) -> int:
     """One round: claim what is due, send it, record it; the number of attempts made."""
     now = timezone.now()
-    batch = claim(now=now, limit=limit or int(_setting("WEBHOOK_BATCH", 200)))
+    limit = limit or int(_setting("WEBHOOK_BATCH", 200))
+    concurrency = concurrency or int(_setting("WEBHOOK_CONCURRENCY", 16))
+    # Long enough for the whole batch at its slowest (every attempt timing out).
+    lease = timedelta(seconds=-(-limit // concurrency) * timeout() + 5)
+    batch = claim(now=now, limit=limit, lease=lease)
     if not batch:
         return 0
-    workers = max(1, min(len(batch), concurrency or int(_setting("WEBHOOK_CONCURRENCY", 16))))
+    workers = max(1, min(len(batch), concurrency))
     http = client()
     if workers == 1:
         results = [send(http, d) for d in batch]
