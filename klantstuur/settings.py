@@ -273,7 +273,9 @@ KLANTSTUUR: dict[str, Any] = {
     # when to give up and switch the endpoint off, and whether private or loopback
     # addresses may receive them (development, the demo and tests only).
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("KLANTSTUUR_WEBHOOK_TIMEOUT_SECONDS", "5")),
-    "WEBHOOK_RETRY_BASE_SECONDS": float(os.environ.get("KLANTSTUUR_WEBHOOK_RETRY_BASE_SECONDS", "10")),
+    "WEBHOOK_RETRY_BASE_SECONDS": float(
+        os.environ.get("KLANTSTUUR_WEBHOOK_RETRY_BASE_SECONDS", "10")
+    ),
     "WEBHOOK_RETRY_MAX_SECONDS": 3600,
     "WEBHOOK_GIVE_UP_HOURS": 24,
     "WEBHOOK_BATCH": int(os.environ.get("KLANTSTUUR_WEBHOOK_BATCH", "200")),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from klantstuur.needs.journal import STAFF_ONLY_KINDS
 from klantstuur.needs.models import INTERNAL_KINDS, EventKind, JournalEvent
 
 PING = "webhook.ping"
@@ -17,6 +18,12 @@ PING = "webhook.ping"
 def subscribable() -> list[str]:
     """Every event kind an endpoint may subscribe to, and the test ping."""
     return [*EventKind.values, PING]
+
+
+def customer_subscribable() -> list[str]:
+    """What a customer's own endpoint may hear of: what their timeline shows."""
+    hidden = INTERNAL_KINDS | STAFF_ONLY_KINDS
+    return [kind for kind in subscribable() if kind not in hidden]
 
 
 def customer_may_see(event: JournalEvent) -> bool:

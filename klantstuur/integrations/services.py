@@ -36,8 +36,8 @@ class Made:
     secret: str  # shown once
 
 
-def _events_check(events: list[str]) -> list[str]:
-    kinds = payloads.subscribable()
+def _events_check(events: list[str], *, customer: bool) -> list[str]:
+    kinds = payloads.customer_subscribable() if customer else payloads.subscribable()
     if not events:
         raise Invalid(_("Choose at least one event kind."), field="events")
     unknown = [e for e in events if e not in kinds]
@@ -61,7 +61,7 @@ def endpoint_create(
     if actor_staff is None and customer is None:
         raise ValueError("An endpoint is made by a manager or for a customer.")
     addresses.url_check(url)
-    kinds = _events_check(events)
+    kinds = _events_check(events, customer=customer is not None)
     owned = WebhookEndpoint.objects.filter(business=business, customer=customer)
     if owned.count() >= MAX_ENDPOINTS:
         raise Conflict(_("At most %(n)d endpoints.") % {"n": MAX_ENDPOINTS}, field="url")

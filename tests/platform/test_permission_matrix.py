@@ -511,6 +511,32 @@ PAGE_ROUTES: dict[str, Route] = {
         "/console/delivery/orders/{order}/lines/{line}/out-of-stock",
         {"note": "x"},
     ),
+    # console and portal: integrations (#12)
+    "console_webhooks:endpoints": _page(MANAGER_PAGE, "get", "/console/webhooks/"),
+    "console_webhooks:endpoint": _page(MANAGER_PAGE, "get", "/console/webhooks/{webhook}/"),
+    "console_webhooks:rotate": _page(MANAGER_PAGE, "post", "/console/webhooks/{webhook}/rotate"),
+    "console_webhooks:ping": _page(MANAGER_PAGE, "post", "/console/webhooks/{webhook}/ping"),
+    "console_webhooks:enable": _page(MANAGER_PAGE, "post", "/console/webhooks/{webhook}/enable"),
+    "console_webhooks:delete": _page(MANAGER_PAGE, "post", "/console/webhooks/{webhook}/delete"),
+    "console_webhooks:resend": _page(
+        MANAGER_PAGE, "post", "/console/webhooks/{webhook}/deliveries/{webhook_delivery}/resend"
+    ),
+    "portal_connections:home": _page(PORTAL_LIST, "get", "/portal/connections/"),
+    "portal_connections:token_create": _page(
+        PORTAL_SELF, "post", "/portal/connections/tokens", {"name": "x", "scope": "read"}
+    ),
+    "portal_connections:token_revoke": _page(
+        PORTAL_OBJ, "post", "/portal/connections/tokens/{my_token}/revoke"
+    ),
+    "portal_connections:endpoint_create": _page(
+        PORTAL_SELF,
+        "post",
+        "/portal/connections/webhooks",
+        {"url": "https://e.example", "events": "need_opened"},
+    ),
+    "portal_connections:endpoint_delete": _page(
+        PORTAL_OBJ, "post", "/portal/connections/webhooks/{my_webhook}/delete"
+    ),
     # the guest link: the token is the key, so a made-up one is what others have
     "portal_guest:check_in": _page(GUEST_PAGE, "post", "/guest/t/not-a-table/", {"seats": "2"}),
     "portal_guest:party": _page(GUEST_PAGE, "get", "/guest/not-a-token/"),
