@@ -18,6 +18,7 @@ delivery fails, the endpoint is disabled and its managers (or its customer) are 
 import logging
 import random
 import time
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -153,6 +154,22 @@ def record(results: list[Result], *, now: datetime) -> None:
     """Each attempt kept; delivered ones done; failed ones due again later, or given up
     (the endpoint disabled) once 24 hours have passed since they were queued."""
     given_up: set[int] = set()
+    delivered: dict[int | None, list[int]] = defaultdict(list)
+    failed = []
+    for r in results:
+        d = r.delivery
+        if r.ok:
+            delivered[r.status_code].append(d.pk)
+            continue
+        d.attempts += 1
+        d.last_status_code = r.status_code
+        d.leased_until = None
+        if now - d.queued_at >= give_up_after():
+            d.status = DeliveryStatus.FAILED
+            given_up.add(d.endpoint_id)
+        else:
+            d.next_attempt_at = now + backoff(d.attempts)
+        failed.append(d)
     with transaction.atomic():
         WebhookAttempt.objects.bulk_create(
             [
@@ -166,31 +183,17 @@ def record(results: list[Result], *, now: datetime) -> None:
                 for r in results
             ]
         )
-        changed = []
-        for r in results:
-            d = r.delivery
-            d.attempts += 1
-            d.last_status_code = r.status_code
-            d.leased_until = None
-            if r.ok:
-                d.status, d.delivered_at = DeliveryStatus.DELIVERED, now
-            elif now - d.queued_at >= give_up_after():
-                d.status = DeliveryStatus.FAILED
-                given_up.add(d.endpoint_id)
-            else:
-                d.next_attempt_at = now + backoff(d.attempts)
-            changed.append(d)
+        # The usual case in one statement per status code: delivered.
+        for code, ids in delivered.items():
+            WebhookDelivery.objects.filter(pk__in=ids).update(
+                status=DeliveryStatus.DELIVERED,
+                delivered_at=now,
+                attempts=F("attempts") + 1,
+                last_status_code=code,
+                leased_until=None,
+            )
         WebhookDelivery.objects.bulk_update(
-            changed,
-            [
-                "attempts",
-                "last_status_code",
-                "leased_until",
-                "status",
-                "delivered_at",
-                "next_attempt_at",
-            ],
-            batch_size=500,
+            failed, ["attempts", "last_status_code", "leased_until", "status", "next_attempt_at"]
         )
         for endpoint_id in given_up:
             endpoint_disable(endpoint_id=endpoint_id, reason="failed for 24 hours")
