@@ -92,9 +92,7 @@ def _constructors(tree: ast.Module) -> list[tuple[str, str]]:
         if not isinstance(node, ast.FunctionDef) or node.returns is None:
             continue
         returns = node.returns
-        if not (
-            isinstance(returns, ast.Subscript) and ast.unparse(returns.value) == "Entry"
-        ):
+        if not (isinstance(returns, ast.Subscript) and ast.unparse(returns.value) == "Entry"):
             continue
         payload = ast.unparse(returns.slice)
         for inner in ast.walk(node):

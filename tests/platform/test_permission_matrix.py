@@ -369,6 +369,9 @@ PAGE_ROUTES: dict[str, Route] = {
         "/demo/login",
         {"persona": "owner"},
     ),
+    "demo:webhook_inbox": _page(
+        {"anonymous": 404, "customer_b": 404, "stranger": 404}, "post", "/demo/webhook-inbox"
+    ),
     # console: needs
     "console:home": _page(CONSOLE_LIST, "get", "/console/"),
     "console:login": _page(PUBLIC, "get", "/console/login/"),
