@@ -156,6 +156,13 @@ def record(results: list[Result], *, now: datetime) -> None:
     given_up: set[int] = set()
     delivered: dict[int | None, list[int]] = defaultdict(list)
     failed = []
+    # An endpoint removed while its messages were on their way took them along.
+    still = set(
+        WebhookDelivery.objects.filter(pk__in=[r.delivery.pk for r in results]).values_list(
+            "pk", flat=True
+        )
+    )
+    results = [r for r in results if r.delivery.pk in still]
     for r in results:
         d = r.delivery
         if r.ok:

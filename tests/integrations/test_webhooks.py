@@ -333,3 +333,16 @@ def test_the_body_is_json_with_the_type_and_its_bytes_are_kept(
     assert got.headers["content-type"] == "application/json"
     assert got.body == WebhookDelivery.objects.get().body.encode()
     assert json.loads(got.body)["data"]["data"]["summary"] == "Fiets kwijt — “snel”"
+
+
+def test_an_endpoint_removed_while_sending_takes_its_messages_along(
+    world: World, api: Any, receiver: Receiver
+) -> None:
+    made = subscribe(api, world, receiver.url, ["need_opened"])
+    open_need(world.customer_a)
+    consumers.drain()
+    batch = sender.claim(now=timezone.now(), limit=10, lease=timedelta(seconds=30))
+    results = [sender.send(sender.client(), d) for d in batch]
+    assert api(world.manager).delete(f"{API}/webhook-endpoints/{made['id']}").status_code == 204
+    sender.record(results, now=timezone.now())  # nothing left to record, and no error
+    assert WebhookDelivery.objects.count() == 0 and WebhookAttempt.objects.count() == 0
