@@ -29,7 +29,7 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from standardwebhooks.webhooks import Webhook
 
 from . import addresses
@@ -129,7 +129,8 @@ def send(client: httpx.Client, delivery: WebhookDelivery) -> Result:
     result = Result(delivery=delivery, at=now)
     url = delivery.endpoint.url
     parts = urlsplit(url)
-    refused = addresses.address_refused(parts.hostname or "", parts.port)
+    with translation.override("en"):  # the log is read in any language; it keeps English
+        refused = addresses.address_refused(parts.hostname or "", parts.port)
     if refused:
         result.error = refused
         return result
