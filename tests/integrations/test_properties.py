@@ -23,7 +23,7 @@ def test_back_off_doubles_to_its_cap_with_half_of_it_random(attempts: int, seed:
 
 
 @settings(
-    max_examples=30,
+    max_examples=15,  # one test transaction: kept short, it holds back the journal horizon
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
