@@ -174,3 +174,10 @@ def endpoint_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     )
     delivery.save(update_fields=["webhook_id", "ordering_key", "body"])
     return delivery
+
+
+def webhooks_erase_customer(*, customer_id: int) -> None:
+    """Erasure (privacy): the customer's own endpoints go, and every queued or sent
+    message about them, whose bodies copy their data (ADR 0012)."""
+    WebhookEndpoint.objects.filter(customer_id=customer_id).delete()
+    WebhookDelivery.objects.filter(event__customer_id=customer_id).delete()

@@ -19,6 +19,7 @@ from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest, ReturnStatus
+from klantstuur.integrations.services import webhooks_erase_customer
 from klantstuur.needs.journal import record
 from klantstuur.needs.models import ACTIVE_STATUSES, JournalEvent, Need
 from klantstuur.orders.models import Order, OrderStatus
@@ -117,6 +118,7 @@ def erasures_carry_out(now: datetime) -> int:
             Delivery.objects.filter(customer_id=pk).update(requested_place={}, promised_place={})
             StandingInstruction.objects.filter(customer_id=pk).update(params={}, active=False)
             ReturnRequest.objects.filter(customer_id=pk).update(reason=ERASED)
+            webhooks_erase_customer(customer_id=pk)
             record(
                 events.customer_erased(),
                 need=None,

@@ -352,3 +352,26 @@ def test_an_endpoint_removed_while_sending_takes_its_messages_along(
     assert api(world.manager).delete(f"{API}/webhook-endpoints/{made['id']}").status_code == 204
     sender.record(results, now=timezone.now())  # nothing left to record, and no error
     assert WebhookDelivery.objects.count() == 0 and WebhookAttempt.objects.count() == 0
+
+
+def test_erasure_takes_the_customer_s_webhooks_and_messages_along(
+    world: World, api: Any, receiver: Receiver
+) -> None:
+    from klantstuur.needs.models import Need
+    from klantstuur.privacy.erasure import erasures_carry_out
+
+    subscribe(api, world, receiver.url, ["need_opened"])
+    api(world.customer_a).post(
+        f"{API}/me/webhook-endpoints", {"url": receiver.url, "events": ["need_opened"]}
+    )
+    open_need(world.customer_a)
+    open_need(world.customer_b)
+    deliver()
+    assert WebhookDelivery.objects.count() == 3
+    assert api(world.customer_a).post(f"{API}/me/erasure").status_code == 202
+    Need.objects.filter(customer=world.customer_a).update(status="solved", solved_at=timezone.now())
+    assert erasures_carry_out(timezone.now()) == 1
+    # Only Bram's message is left; Anna's own endpoint is gone.
+    left = WebhookDelivery.objects.select_related("event")
+    assert [d.event.customer_id for d in left] == [world.customer_b.pk]  # type: ignore[union-attr]
+    assert WebhookEndpoint.objects.filter(customer__isnull=False).count() == 0
