@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "klantstuur.privacy",
     "klantstuur.live",
     "klantstuur.mail",
+    "klantstuur.integrations",
     "klantstuur.api",
     "klantstuur.console",
     "klantstuur.portal",
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "klantstuur.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before the key is claimed: a body that is not JSON is refused (415) and not stored.
+    "klantstuur.api.content_type.JsonBodyMiddleware",
     "klantstuur.api.idempotency.IdempotencyMiddleware",
 ]
 
@@ -296,4 +299,19 @@ KLANTSTUUR: dict[str, Any] = {
     "REACTION_LAG_WARN": 60,
     # Tests only: deferred reactions run in the committing process right after the commit.
     "REACTIONS_INLINE": False,
+    # The longest a request may run: an Idempotency-Key claimed by a request that never
+    # answered (a killed process) is free again after this.
+    "REQUEST_TIMEOUT_SECONDS": 60,
+    # Outgoing webhooks (docs/integrations.md): time-out per attempt, back-off base and cap,
+    # when to give up and switch the endpoint off, and whether private or loopback
+    # addresses may receive them (development, the demo and tests only).
+    "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("KLANTSTUUR_WEBHOOK_TIMEOUT_SECONDS", "5")),
+    "WEBHOOK_RETRY_BASE_SECONDS": float(
+        os.environ.get("KLANTSTUUR_WEBHOOK_RETRY_BASE_SECONDS", "10")
+    ),
+    "WEBHOOK_RETRY_MAX_SECONDS": 3600,
+    "WEBHOOK_GIVE_UP_HOURS": 24,
+    "WEBHOOK_BATCH": int(os.environ.get("KLANTSTUUR_WEBHOOK_BATCH", "200")),
+    "WEBHOOK_CONCURRENCY": int(os.environ.get("KLANTSTUUR_WEBHOOK_CONCURRENCY", "16")),
+    "WEBHOOKS_ALLOW_PRIVATE": DEBUG or DEMO_MODE or _env_bool("KLANTSTUUR_WEBHOOKS_ALLOW_PRIVATE"),
 }

@@ -1,5 +1,6 @@
 """The background worker: the journal's deferred reactions, sweeps and one-off tasks.
 
+Outgoing webhooks that are due are sent after the reactions (klantstuur.integrations).
 Reactions read the journal in batches (klantstuur.needs.consumers); any number of
 worker processes, on any number of machines, share them. Sweeps are the time-driven
 steps: handoff reminders and expiries, resolutions confirmed after the announced quiet
@@ -31,6 +32,16 @@ def run_reactions() -> int:
     from klantstuur.needs import consumers
 
     return consumers.consume(rounds=REACTION_ROUNDS)
+
+
+def run_webhooks() -> int:
+    """Outgoing webhooks that are due: a bounded number of rounds; attempts made."""
+    from klantstuur.integrations import sender
+
+    return sender.deliver_all(max_rounds=WEBHOOK_ROUNDS)
+
+
+WEBHOOK_ROUNDS = 10
 
 
 def log_lag() -> None:
@@ -86,6 +97,7 @@ def run_forever(
                 break
             started = time.monotonic()
             handled = run_reactions()
+            handled += run_webhooks()
             if time.monotonic() >= next_lag:
                 log_lag()
                 next_lag = time.monotonic() + LAG_LOG_SECONDS

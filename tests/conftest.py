@@ -37,6 +37,8 @@ def _immediate_tasks(settings: Any) -> None:
     settings.DEMO_MODE = False
     # The journal's deferred reactions run right after each commit, in the test.
     settings.KLANTSTUUR = {**settings.KLANTSTUUR, "REACTIONS_INLINE": True}
+    # Webhook receivers in the tests listen on loopback.
+    settings.KLANTSTUUR["WEBHOOKS_ALLOW_PRIVATE"] = True
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -34,7 +35,8 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         from django.db import connections
 
         sql, layout = _token_lookup()
-        with connections[self.db].cursor() as cursor:
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
             cursor.execute(sql, [_hash(key)])
             row = cursor.fetchone()
         if row is None:
@@ -42,7 +44,12 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         made: list[models.Model | None] = []
         start = 0
         for model, attnames in layout:
-            values = row[start : start + len(attnames)]
+            # The backend's own conversions, as the ORM applies them: on SQLite a raw row
+            # holds naive datetimes and 0/1 for booleans (an API time without its offset).
+            values = [
+                _converted(model, name, value, connection)
+                for name, value in zip(attnames, row[start : start + len(attnames)], strict=True)
+            ]
             start += len(attnames)
             # The staff or customer part of the row is all NULL for the other kind.
             made.append(None if values[0] is None else model.from_db(self.db, attnames, values))
@@ -56,6 +63,24 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
                 person.user = user  # type: ignore[attr-defined]
                 person.business = business  # type: ignore[attr-defined]
         return token
+
+
+_CONVERTERS: dict[tuple[str, type[models.Model], str], tuple[Any, list[Any]]] = {}
+
+
+def _converted(model: type[models.Model], attname: str, value: Any, connection: Any) -> Any:
+    if value is None:
+        return None
+    known = _CONVERTERS.get((connection.alias, model, attname))
+    if known is None:
+        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+        col = field.get_col(model._meta.db_table)
+        known = (col, connection.ops.get_db_converters(col) + field.get_db_converters(connection))
+        _CONVERTERS[(connection.alias, model, attname)] = known
+    col, converters = known
+    for convert in converters:
+        value = convert(value, col, connection)
+    return value
 
 
 _TOKEN_LOOKUP: tuple[str, list[tuple[type[models.Model], list[str]]]] | None = None
@@ -92,6 +117,11 @@ def _token_lookup() -> tuple[str, list[tuple[type[models.Model], list[str]]]]:
     return _TOKEN_LOOKUP
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "read"  # reads only: any write is refused (403)
+    WRITE = "write", "write"  # everything its user may do
+
+
 class ApiToken(models.Model):
     """A bearer token; only its hash is stored."""
 
@@ -99,7 +129,10 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, blank=True, default="")
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=5, choices=TokenScope.choices, default=TokenScope.WRITE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Written at most once a minute (accounts.services.token_touch), shown to its owner.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -126,6 +159,8 @@ class IdempotencyRecord(models.Model):
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)
     status_code = models.PositiveSmallIntegerField()
+    # SHA-256 of the request body: the same key with another body is refused (422).
+    body_hash = models.CharField(max_length=64, blank=True, default="")
     content_type = models.CharField(max_length=100, default="application/json")
     body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -1,17 +1,21 @@
 """Logins: API tokens, customer magic links."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from sesame.utils import get_query_string
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Invalid, NotFound
+from klantstuur.core.queries import MAX_ID
 from klantstuur.customers.models import Customer
 
-from .models import ApiToken, User
+from .models import ApiToken, TokenScope, User
 
 
 @transaction.atomic
@@ -34,13 +38,38 @@ def customer_user(*, customer: Customer) -> User:
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+def token_create(
+    *, user: User, name: str = "", scope: str = TokenScope.WRITE
+) -> tuple[ApiToken, str]:
     """Returns the token row and the key, which is shown once and stored only as a hash."""
+    if scope not in TokenScope.values:
+        raise Invalid(_("Scope is read or write."), field="scope")
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=key[:10], key_hash=ApiToken.hash_key(key)
+        user=user, name=name, prefix=key[:10], key_hash=ApiToken.hash_key(key), scope=scope
     )
     return token, key
+
+
+def token_revoke(*, user: User, token_id: int) -> None:
+    """A user's own token, gone at once; another user's is not found (404)."""
+    if not 0 < token_id <= MAX_ID:
+        raise NotFound(_("No such token."))
+    deleted, _rows = ApiToken.objects.filter(pk=token_id, user=user).delete()
+    if not deleted:
+        raise NotFound(_("No such token."))
+
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def token_touch(*, token: ApiToken) -> None:
+    """Remember the token's last use, at most once a minute (a write per request is not
+    worth what it tells)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
 
 
 @dataclass

@@ -7,27 +7,42 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from klantstuur.accounts.actors import customer_of, staff_of
+from klantstuur.accounts.models import ApiToken, TokenScope
 from klantstuur.accounts.selectors import token_for_key
+from klantstuur.accounts.services import token_touch
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.core.errors import NotAllowed
+from klantstuur.core.middleware import answer_in_language
 from klantstuur.customers.models import Customer
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-def user_for_bearer(key: str) -> Any:
+
+def token_for_bearer(key: str) -> ApiToken | None:
     token = token_for_key(key)
     if token is None or not token.user.is_active:
         return None
-    return token.user
+    return token
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = getattr(request, "_api_user", None) or user_for_bearer(token)
-        if user is None:
+        found = getattr(request, "_api_token", None) or token_for_bearer(token)
+        if found is None:
             return None
+        user = found.user
         # Both were fetched with the token (token_for_key).
         request.api_staff = staff_of(user)  # type: ignore[attr-defined]
         request.api_customer = customer_of(user)  # type: ignore[attr-defined]
+        if request.api_customer is not None:  # type: ignore[attr-defined]
+            who = request.api_customer  # type: ignore[attr-defined]
+            answer_in_language(request, chosen=who.language, business=who.business)
+        elif request.api_staff is not None:  # type: ignore[attr-defined]
+            staff_member = request.api_staff  # type: ignore[attr-defined]
+            answer_in_language(request, chosen=user.language, business=staff_member.business)
+        token_touch(token=found)
+        if found.scope == TokenScope.READ and request.method in WRITE_METHODS:
+            raise NotAllowed(_("This token may only read."), field="Authorization")
         return user
 
 

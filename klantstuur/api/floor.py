@@ -18,6 +18,7 @@ from pydantic import Field, StrictInt, field_validator
 
 from klantstuur.businesses.selectors import colleague_for_staff
 from klantstuur.core.errors import Invalid, NotAllowed, NotFound
+from klantstuur.core.middleware import answer_in_language
 from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.floor import boards, kitchen
 from klantstuur.floor import selectors as floor_selectors
@@ -41,6 +42,7 @@ class GuestAuth(HttpBearer):
         except NotFound:
             return None
         request.api_guest_party = party  # type: ignore[attr-defined]
+        answer_in_language(request, chosen="", business=party.business)
         request.api_staff = None  # type: ignore[attr-defined]
         request.api_customer = None  # type: ignore[attr-defined]
         return party

@@ -1,15 +1,17 @@
 """``Idempotency-Key`` on API writes: a retry returns the first answer and changes nothing."""
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from klantstuur.accounts import idempotency as records
 from klantstuur.accounts.idempotency import PENDING
 from klantstuur.floor.selectors import party_id_for_guest
 
-from .auth import user_for_bearer
+from .auth import token_for_bearer
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -33,22 +35,27 @@ class IdempotencyMiddleware:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         token = token.strip() if scheme.lower() == "bearer" else ""
-        user = user_for_bearer(token) if token else None
+        api_token = token_for_bearer(token) if token else None
+        user = api_token.user if api_token is not None else None
         scope = ""
-        if user is not None:
-            request._api_user = user  # type: ignore[attr-defined]
+        if api_token is not None:
+            request._api_token = api_token  # type: ignore[attr-defined]
         else:
             scope = _guest_scope(token) if token else ""
             if not scope:
                 return self.get_response(request)  # the API answers 401
         owner: dict[str, Any] = {"user": user, "scope": scope}
 
+        try:
+            body_hash = hashlib.sha256(request.body).hexdigest()
+        except RequestDataTooBig:
+            return self.get_response(request)  # the API answers 400 naming the body
         # Claim the key first; a concurrent or later retry finds the claim.
         record = records.record_claim(
-            **owner, key=key, method=request.method or "", path=request.path
+            **owner, key=key, method=request.method or "", path=request.path, body_hash=body_hash
         )
         if record is None:
-            return self._replay(owner, key, request)
+            return self._replay(owner, key, request, body_hash)
 
         response = self.get_response(request)
         if response.status_code >= 500 or getattr(response, "streaming", False):
@@ -62,11 +69,18 @@ class IdempotencyMiddleware:
         )
         return response
 
-    def _replay(self, owner: dict[str, Any], key: str, request: HttpRequest) -> HttpResponse:
+    def _replay(
+        self, owner: dict[str, Any], key: str, request: HttpRequest, body_hash: str
+    ) -> HttpResponse:
         record = records.record_of(**owner, key=key)
         if record is None:  # pragma: no cover - deleted between the two queries
             return JsonResponse({"detail": "Retry the request."}, status=409)
-        if record.method != request.method or record.path != request.path:
+        if (
+            record.method != request.method
+            or record.path != request.path
+            # Records from before body hashes were kept have none to compare.
+            or (record.body_hash and record.body_hash != body_hash)
+        ):
             return JsonResponse(
                 {
                     "detail": "This Idempotency-Key was used for another request.",

@@ -5,7 +5,7 @@ from typing import Any, Literal
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
 
@@ -21,6 +21,8 @@ from .delivery import router as delivery_router
 from .feedback import router as feedback_router
 from .floor import router as floor_router
 from .mail import router as mail_router
+from .integrations import router as integrations_router
+from .openapi import DocumentedErrorsAPI
 from .orders import router as orders_router
 from .pagination import PageParams, page
 from .serializers import (
@@ -32,7 +34,7 @@ from .serializers import (
     staff_out,
 )
 
-api = NinjaAPI(
+api = DocumentedErrorsAPI(
     title="Klantstuur API",
     version="1",
     urls_namespace="api-v1",
@@ -354,3 +356,4 @@ api.add_router("/", floor_router)
 api.add_router("/", delivery_router)
 api.add_router("/", feedback_router)
 api.add_router("/", mail_router)
+api.add_router("/", integrations_router)

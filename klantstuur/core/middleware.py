@@ -3,10 +3,13 @@
 Pages: the person's own choice (saved on their user), else the language
 cookie set by the NL/EN switch, else Dutch — not the browser's
 Accept-Language, because the product speaks Dutch by default.
-API: English for integrators, unless Accept-Language asks for Dutch.
+API: the language Accept-Language asks for; else, once the token is known, the
+caller's own choice (the customer's or staff member's), else their business's default
+(``answer_in_language``) — the same on every endpoint; English before anyone is known.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -16,13 +19,31 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
 
+def _asked_for(request: HttpRequest) -> str:
+    """The first supported language of the Accept-Language header, or ""."""
+    for code, _q in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        base = code.split("-")[0].lower()
+        if base in SUPPORTED:
+            return base
+    return ""
+
+
+def answer_in_language(request: HttpRequest, *, chosen: str, business: Any) -> str:
+    """An API caller is known (their token): unless the request asked for a language,
+    answer in theirs, else in their business's default."""
+    language = _asked_for(request)
+    if not language:
+        language = chosen if chosen in SUPPORTED else getattr(business, "language", "")
+        if language not in SUPPORTED:
+            language = settings.LANGUAGE_CODE
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
 def language_for(request: HttpRequest) -> str:
     if request.path.startswith("/api/"):
-        for code, _q in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
-            base = code.split("-")[0].lower()
-            if base in SUPPORTED:
-                return base
-        return "en"
+        return _asked_for(request) or "en"
     user = getattr(request, "user", None)
     chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
     if chosen in SUPPORTED:
@@ -42,6 +63,7 @@ class LanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+        # The API may have chosen another once it knew the caller (answer_in_language).
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         translation.deactivate()
         return response

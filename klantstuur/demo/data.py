@@ -18,7 +18,7 @@ from klantstuur.needs.load import active_needs_recount
 from klantstuur.needs.models import Need
 from klantstuur.needs.notifications import notifications_suppressed
 
-from . import history, restaurant, shop
+from . import history, integrations, restaurant, shop
 from .context import DemoContext
 
 DEMO_PASSWORD = "klantstuur-demo"  # noqa: S105 - published in the README on purpose
@@ -104,6 +104,7 @@ def _load() -> None:
     restaurant.load(ctx)
     shop.load(ctx)
     history.load(ctx)
+    integrations.load(ctx)
 
 
 def _restaurant_story(staff: dict[str, StaffMember], customers: CustomerMap) -> None:

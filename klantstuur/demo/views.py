@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from klantstuur.accounts.actors import customer_of
@@ -51,3 +52,12 @@ def persona_login(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("portal:home")
     raise Http404
+
+
+@csrf_exempt
+@require_POST
+def webhook_inbox(request: HttpRequest) -> HttpResponse:
+    """The demo's own webhook receiver (demo/integrations.py): takes every message."""
+    if not settings.DEMO_MODE:
+        raise Http404
+    return HttpResponse(status=204)

@@ -20,6 +20,7 @@ from klantstuur.customers.models import Customer
 from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest, ReturnStatus
 from klantstuur.mail.models import Attachment, InboundMail
+from klantstuur.integrations.services import webhooks_erase_customer
 from klantstuur.needs.journal import record
 from klantstuur.needs.models import ACTIVE_STATUSES, JournalEvent, Need
 from klantstuur.orders.models import Order, OrderStatus
@@ -127,6 +128,7 @@ def erasures_carry_out(now: datetime) -> int:
             Delivery.objects.filter(customer_id=pk).update(requested_place={}, promised_place={})
             StandingInstruction.objects.filter(customer_id=pk).update(params={}, active=False)
             ReturnRequest.objects.filter(customer_id=pk).update(reason=ERASED)
+            webhooks_erase_customer(customer_id=pk)
             record(
                 events.customer_erased(),
                 need=None,

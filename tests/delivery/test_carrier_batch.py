@@ -77,7 +77,8 @@ def orders(
 
 
 def post(api: Any, staff: StaffMember, events: list[Any]) -> dict[str, Any]:
-    r = api(staff).post(BATCH, {"events": events})
+    # The reasons asserted below are the English ones (the business's default is Dutch).
+    r = api(staff).post(BATCH, {"events": events}, headers={"Accept-Language": "en"})
     assert r.status_code == 200, r.content
     body: dict[str, Any] = r.json()
     return body

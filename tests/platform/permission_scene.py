@@ -174,6 +174,40 @@ def _insight(w: World) -> dict[str, Any]:
     }
 
 
+def _integrations(w: World) -> dict[str, Any]:
+    """X's webhook endpoint with one delivery, customer A's own endpoint and token."""
+    from klantstuur.integrations.models import WebhookDelivery, WebhookEndpoint
+
+    now = timezone.now()
+    hook = WebhookEndpoint.objects.create(
+        business=w.x, url="https://hooks.x.example/in", events=["need_opened"], secret="whsec_eA=="
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=hook,
+        event_type="need_opened",
+        webhook_id="msg_1",
+        ordering_key="need:1",
+        body="{}",
+        status="delivered",
+        next_attempt_at=now,
+        queued_at=now,
+    )
+    mine = WebhookEndpoint.objects.create(
+        business=w.x,
+        customer=w.customer_a,
+        url="https://hooks.anna.example/in",
+        events=["staff_message"],
+        secret="whsec_eA==",
+    )
+    token, _key = token_create(user=customer_user(customer=w.customer_a), name="assistant")
+    return {
+        "webhook": hook.pk,
+        "webhook_delivery": delivery.pk,
+        "my_webhook": mine.pk,
+        "my_token": token.pk,
+    }
+
+
 def build_scene() -> Scene:
     """Call inside a transaction that is rolled back afterwards."""
     with override_settings(**SCENE_SETTINGS):
@@ -205,6 +239,7 @@ def build_scene() -> Scene:
             **_shop(w, staff, scene.api("carrier"), me),
             **_terrace(w, staff),
             **_insight(w),
+            **_integrations(w),
         )
     return scene
 

@@ -26,14 +26,17 @@ def test_it_replays_a_retried_post(world: Any, api: Any) -> None:
     assert Need.objects.count() == 1
 
 
-def test_it_replays_even_with_a_different_body(world: Any, api: Any) -> None:
+def test_it_refuses_the_same_key_with_a_different_body(world: Any, api: Any) -> None:
     client = api(world.owner)
     first = client.post(f"{API}/needs", _open(world), headers={"Idempotency-Key": "k-2"})
+    assert first.status_code == 201
     after_first = snapshot()
     other = {**_open(world), "summary": "Something else"}
     second = client.post(f"{API}/needs", other, headers={"Idempotency-Key": "k-2"})
-    assert (second.status_code, second.content) == (201, first.content)
+    assert_error(second, 422, "Idempotency-Key")
     assert snapshot() == after_first
+    third = client.post(f"{API}/needs", _open(world), headers={"Idempotency-Key": "k-2"})
+    assert (third.status_code, third.content) == (201, first.content)
 
 
 def test_it_replays_a_refusal_too(world: Any, api: Any) -> None:
@@ -64,8 +67,11 @@ def test_it_replays_a_patch(world: Any, api: Any) -> None:
     first = client.patch(f"{API}/me", {"name": "Anna 2"}, headers={"Idempotency-Key": "p"})
     assert first.status_code == 200
     after_first = snapshot()
-    second = client.patch(f"{API}/me", {"name": "Anna 3"}, headers={"Idempotency-Key": "p"})
+    second = client.patch(f"{API}/me", {"name": "Anna 2"}, headers={"Idempotency-Key": "p"})
     assert (second.status_code, second.content) == (200, first.content)
+    assert snapshot() == after_first
+    third = client.patch(f"{API}/me", {"name": "Anna 3"}, headers={"Idempotency-Key": "p"})
+    assert_error(third, 422, "Idempotency-Key")
     assert snapshot() == after_first
 
 

@@ -316,6 +316,43 @@ API_ROUTES: dict[str, Route] = {
     ),
     "GET /api/v1/metrics": _api(MANAGER_ONLY, "get", "/metrics"),
     "GET /api/v1/metrics/journeys": _api(MANAGER_ONLY, "get", "/metrics/journeys"),
+    # integrations (#12)
+    "GET /api/v1/root-causes": _api(STAFF_LIST, "get", "/root-causes"),
+    "POST /api/v1/webhook-endpoints": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints", {"url": "https://e.example", "events": ["x"]}
+    ),
+    "GET /api/v1/webhook-endpoints": _api(MANAGER_ONLY, "get", "/webhook-endpoints"),
+    "DELETE /api/v1/webhook-endpoints/{endpoint_id}": _api(
+        MANAGER_ONLY, "delete", "/webhook-endpoints/{webhook}"
+    ),
+    "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries": _api(
+        MANAGER_ONLY, "get", "/webhook-endpoints/{webhook}/deliveries"
+    ),
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/rotate-secret": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints/{webhook}/rotate-secret"
+    ),
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/enable": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints/{webhook}/enable"
+    ),
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/ping": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints/{webhook}/ping"
+    ),
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/resend": _api(
+        MANAGER_ONLY, "post", "/webhook-endpoints/{webhook}/deliveries/{webhook_delivery}/resend"
+    ),
+    "POST /api/v1/me/webhook-endpoints": _api(
+        ME_SELF, "post", "/me/webhook-endpoints", {"url": "https://e.example", "events": ["x"]}
+    ),
+    "GET /api/v1/me/webhook-endpoints": _api(ME_LIST, "get", "/me/webhook-endpoints"),
+    "DELETE /api/v1/me/webhook-endpoints/{endpoint_id}": _api(
+        ME_OBJ, "delete", "/me/webhook-endpoints/{my_webhook}"
+    ),
+    "GET /api/v1/me/webhook-endpoints/{endpoint_id}/deliveries": _api(
+        ME_OBJ, "get", "/me/webhook-endpoints/{my_webhook}/deliveries"
+    ),
+    "POST /api/v1/me/tokens": _api(ME_SELF, "post", "/me/tokens", {"name": "x", "scope": "read"}),
+    "GET /api/v1/me/tokens": _api(ME_LIST, "get", "/me/tokens"),
+    "DELETE /api/v1/me/tokens/{token_id}": _api(ME_OBJ, "delete", "/me/tokens/{my_token}"),
 }
 
 # --- the pages -----------------------------------------------------------------------------
@@ -332,6 +369,9 @@ PAGE_ROUTES: dict[str, Route] = {
         "post",
         "/demo/login",
         {"persona": "owner"},
+    ),
+    "demo:webhook_inbox": _page(
+        {"anonymous": 404, "customer_b": 404, "stranger": 404}, "post", "/demo/webhook-inbox"
     ),
     # console: needs
     "console:home": _page(CONSOLE_LIST, "get", "/console/"),
@@ -474,6 +514,32 @@ PAGE_ROUTES: dict[str, Route] = {
         "post",
         "/console/delivery/orders/{order}/lines/{line}/out-of-stock",
         {"note": "x"},
+    ),
+    # console and portal: integrations (#12)
+    "console_webhooks:endpoints": _page(MANAGER_PAGE, "get", "/console/webhooks/"),
+    "console_webhooks:endpoint": _page(MANAGER_PAGE, "get", "/console/webhooks/{webhook}/"),
+    "console_webhooks:rotate": _page(MANAGER_PAGE, "post", "/console/webhooks/{webhook}/rotate"),
+    "console_webhooks:ping": _page(MANAGER_PAGE, "post", "/console/webhooks/{webhook}/ping"),
+    "console_webhooks:enable": _page(MANAGER_PAGE, "post", "/console/webhooks/{webhook}/enable"),
+    "console_webhooks:delete": _page(MANAGER_PAGE, "post", "/console/webhooks/{webhook}/delete"),
+    "console_webhooks:resend": _page(
+        MANAGER_PAGE, "post", "/console/webhooks/{webhook}/deliveries/{webhook_delivery}/resend"
+    ),
+    "portal_connections:home": _page(PORTAL_LIST, "get", "/portal/connections/"),
+    "portal_connections:token_create": _page(
+        PORTAL_SELF, "post", "/portal/connections/tokens", {"name": "x", "scope": "read"}
+    ),
+    "portal_connections:token_revoke": _page(
+        PORTAL_OBJ, "post", "/portal/connections/tokens/{my_token}/revoke"
+    ),
+    "portal_connections:endpoint_create": _page(
+        PORTAL_SELF,
+        "post",
+        "/portal/connections/webhooks",
+        {"url": "https://e.example", "events": "need_opened"},
+    ),
+    "portal_connections:endpoint_delete": _page(
+        PORTAL_OBJ, "post", "/portal/connections/webhooks/{my_webhook}/delete"
     ),
     # the guest link: the token is the key, so a made-up one is what others have
     "portal_guest:check_in": _page(GUEST_PAGE, "post", "/guest/t/not-a-table/", {"seats": "2"}),
