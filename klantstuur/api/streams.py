@@ -22,7 +22,7 @@ from klantstuur.core.errors import NotFound
 from klantstuur.live.conversation import CUSTOMER, OWNER, STAFF, last_event_id, need_stream
 from klantstuur.needs import selectors
 
-from .auth import user_for_bearer
+from .auth import token_for_bearer
 
 
 def _key(request: HttpRequest) -> str:
@@ -32,7 +32,8 @@ def _key(request: HttpRequest) -> str:
 
 def _resolve(key: str, need_id: int, *, for_customer: bool) -> tuple[int, str, str]:
     """(status, reason, side): status 200 with the stream's side, or the refusal."""
-    user: Any = user_for_bearer(key) if key else None
+    token = token_for_bearer(key) if key else None
+    user: Any = token.user if token is not None else None
     if user is None:
         return 401, _("A valid token is needed: Authorization: Bearer <token>."), ""
     try:

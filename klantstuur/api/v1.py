@@ -20,8 +20,8 @@ from . import auth, schemas
 from .delivery import router as delivery_router
 from .feedback import router as feedback_router
 from .floor import router as floor_router
-from .mail import router as mail_router
 from .integrations import router as integrations_router
+from .mail import router as mail_router
 from .openapi import DocumentedErrorsAPI
 from .orders import router as orders_router
 from .pagination import PageParams, page

@@ -19,8 +19,8 @@ from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest, ReturnStatus
-from klantstuur.mail.models import Attachment, InboundMail
 from klantstuur.integrations.services import webhooks_erase_customer
+from klantstuur.mail.models import Attachment, InboundMail
 from klantstuur.needs.journal import record
 from klantstuur.needs.models import ACTIVE_STATUSES, JournalEvent, Need
 from klantstuur.orders.models import Order, OrderStatus
