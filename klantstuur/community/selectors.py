@@ -1,0 +1,133 @@
+"""Reads of the community, each a bounded number of queries.
+
+What a peer reads is built here, field by field, from the community's own rows: the
+shared summary (contact details taken out), display names and answers. Nothing of
+the asker's customer record (address, e-mail, phone, full name) is ever read for a peer.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from klantstuur.businesses.models import StaffMember
+from klantstuur.core.errors import NotFound
+from klantstuur.customers.models import Customer
+from klantstuur.needs.models import ACTIVE_STATUSES, Need
+
+from .models import Member, PeerAnswer, SharedQuestion
+
+
+def community_questions(*, customer: Customer) -> QuerySet[SharedQuestion]:
+    """Shared open questions of the customer's business, newest first (the list's index)."""
+    return (
+        SharedQuestion.objects.filter(
+            business_id=customer.business_id,
+            unshared_at__isnull=True,
+            need__status__in=ACTIVE_STATUSES,
+        )
+        .only("need_id", "asker_id", "display_name", "summary", "shared_at", "answers")
+        .order_by("-shared_at", "-need_id")
+    )
+
+
+def question_out(question: SharedQuestion, *, viewer: Customer) -> dict[str, Any]:
+    return {
+        "need_id": question.need_id,
+        "summary": question.summary,
+        "display_name": question.display_name,
+        "answers": question.answers,
+        "created_at": question.shared_at,
+        "mine": question.asker_id == viewer.pk,
+    }
+
+
+def answer_out(answer: PeerAnswer, *, viewer: Customer | None = None) -> dict[str, Any]:
+    """An answer as every reader sees it: the name peers see, never who the peer is."""
+    return {
+        "id": answer.pk,
+        "body": answer.body,
+        "display_name": answer.display_name,
+        "created_at": answer.created_at,
+        "endorsed": answer.endorsed_at is not None,
+        "correction": answer.correction or None,
+        "helped": answer.helped_at is not None,
+        "mine": viewer is not None and answer.author_id == viewer.pk,
+    }
+
+
+@dataclass(frozen=True)
+class Thread:
+    question: SharedQuestion
+    answers: list[PeerAnswer]
+    status: str
+
+
+def visible_answers(*, need_id: int) -> QuerySet[PeerAnswer]:
+    return PeerAnswer.objects.filter(
+        need_id=need_id, hidden_at__isnull=True, withdrawn_at__isnull=True
+    ).order_by("created_at", "id")
+
+
+def thread_for_customer(*, customer: Customer, need_id: int) -> Thread:
+    """One shared question with its visible answers: for the business's customers while
+    it is shared and open, for the asker always. Two queries."""
+    question = (
+        SharedQuestion.objects.filter(need_id=need_id, business_id=customer.business_id)
+        .select_related("need")
+        .only(*_QUESTION_FIELDS, "need__status")
+        .first()
+    )
+    mine = question is not None and question.asker_id == customer.pk
+    if question is None or (
+        not mine
+        and (question.unshared_at is not None or question.need.status not in ACTIVE_STATUSES)
+    ):
+        raise NotFound(_("No such question."), field="need_id")
+    answers = list(visible_answers(need_id=need_id))
+    return Thread(question=question, answers=answers, status=question.need.status)
+
+
+_QUESTION_FIELDS = (
+    "need_id",
+    "business_id",
+    "asker_id",
+    "display_name",
+    "summary",
+    "shared_at",
+    "unshared_at",
+    "answers",
+)
+
+
+def shared_question_of(*, need: Need) -> SharedQuestion | None:
+    return SharedQuestion.objects.filter(need_id=need.pk).first()
+
+
+def answers_for_staff(*, staff: StaffMember, need: Need) -> list[PeerAnswer]:
+    """Every answer on a need of the staff member's business, hidden ones too."""
+    if need.business_id != staff.business_id:
+        raise NotFound(_("No such need."))
+    return list(
+        PeerAnswer.objects.filter(need_id=need.pk, withdrawn_at__isnull=True).order_by(
+            "created_at", "id"
+        )
+    )
+
+
+def staff_answer_out(answer: PeerAnswer) -> dict[str, Any]:
+    return {
+        **answer_out(answer),
+        "author_id": answer.author_id,
+        "hidden": answer.hidden_at is not None,
+        "reports": answer.reports,
+    }
+
+
+def member_name(*, customer: Customer) -> str | None:
+    return (
+        Member.objects.filter(customer_id=customer.pk)
+        .values_list("display_name", flat=True)
+        .first()
+    )

@@ -1,0 +1,26 @@
+"""Every write of the community: one function each, atomic, journaled on the asker's need.
+
+Peers help; the need keeps its one owner, and only the asker says it is solved.
+"""
+
+from .answers import (
+    answer_correct,
+    answer_endorse,
+    answer_hide,
+    answer_mark_helped,
+    answer_post,
+    answer_report,
+)
+from .sharing import community_leave, question_share, question_unshare
+
+__all__ = [
+    "answer_correct",
+    "answer_endorse",
+    "answer_hide",
+    "answer_mark_helped",
+    "answer_post",
+    "answer_report",
+    "community_leave",
+    "question_share",
+    "question_unshare",
+]
