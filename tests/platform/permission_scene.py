@@ -21,6 +21,7 @@ from django.utils import timezone
 from klantstuur.accounts.services import customer_user, token_create
 from klantstuur.businesses.models import StaffMember
 from klantstuur.catalog.models import CatalogItem, Station
+from klantstuur.community import services as community
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.models import DeliverySettings, DeliveryWindow, PickupPoint
 from klantstuur.feedback import services as feedback
@@ -174,6 +175,15 @@ def _insight(w: World) -> dict[str, Any]:
     }
 
 
+def _community(w: World) -> dict[str, Any]:
+    """A question customer_a shared (not the secret one), answered by customer_b."""
+    asked = open_need(w.customer_a, summary="Which chain fits?")
+    assert asked.owner_id == w.owner.pk
+    community.question_share(customer=w.customer_a, need_id=asked.pk)
+    answer = community.answer_post(customer=w.customer_b, need_id=asked.pk, body="A 9-speed.")
+    return {"peer_need": asked.pk, "peer_answer": answer.pk}
+
+
 def build_scene() -> Scene:
     """Call inside a transaction that is rolled back afterwards."""
     with override_settings(**SCENE_SETTINGS):
@@ -205,6 +215,7 @@ def build_scene() -> Scene:
             **_shop(w, staff, scene.api("carrier"), me),
             **_terrace(w, staff),
             **_insight(w),
+            **_community(w),
         )
     return scene
 

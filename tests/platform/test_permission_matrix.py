@@ -139,6 +139,9 @@ PORTAL_OBJ = PORTAL_SELF | {"customer_b": 404, "customer_y": 404}
 PORTAL_LIST = PORTAL_SELF | {"customer_b": SCOPED, "customer_y": SCOPED}
 # The guest link: the token is the key; without the right one it does not exist.
 GUEST_PAGE: dict[str, Expect] = {"anonymous": 404, "customer_b": 404, "stranger": 404}
+# The owner's word on a peer's answer: every other colleague is refused.
+NOT_THE_OWNER: dict[str, Expect] = {"colleague": 403, "lead": 403, "manager": 403, "kitchen": 403}
+
 # Open to all: nothing to refuse.
 PUBLIC: dict[str, Expect] = {}
 
@@ -315,6 +318,43 @@ API_ROUTES: dict[str, Route] = {
     ),
     "GET /api/v1/metrics": _api(MANAGER_ONLY, "get", "/metrics"),
     "GET /api/v1/metrics/journeys": _api(MANAGER_ONLY, "get", "/metrics/journeys"),
+    # customers among themselves (#16): {need} is not shared; {peer_need} is, with an answer
+    # by customer_b ({peer_answer}).
+    "POST /api/v1/me/needs/{need_id}/share": _api(ME_OBJ, "post", "/me/needs/{need}/share", {}),
+    "DELETE /api/v1/me/needs/{need_id}/share": _api(ME_OBJ, "delete", "/me/needs/{need}/share"),
+    "POST /api/v1/me/needs/{need_id}/peer-answers/{answer_id}/helped": _api(
+        ME_OBJ, "post", "/me/needs/{peer_need}/peer-answers/{peer_answer}/helped", {}
+    ),
+    "GET /api/v1/me/community": _api(ME_LIST, "get", "/me/community"),
+    "GET /api/v1/me/community/{need_id}": _api(ME_OBJ, "get", "/me/community/{need}"),
+    "POST /api/v1/me/community/{need_id}/answers": _api(
+        ME_OBJ, "post", "/me/community/{need}/answers", {"body": "hi"}
+    ),
+    "POST /api/v1/me/community/{need_id}/answers/{answer_id}/report": _api(
+        ME_SELF | {"customer_b": 409, "customer_y": 404},
+        "post",
+        "/me/community/{peer_need}/answers/{peer_answer}/report",
+        {},
+    ),
+    "POST /api/v1/me/community/leave": _api(ME_SELF, "post", "/me/community/leave", {}),
+    "GET /api/v1/needs/{need_id}/peer-answers": _api(
+        STAFF_OBJ, "get", "/needs/{peer_need}/peer-answers"
+    ),
+    "POST /api/v1/needs/{need_id}/peer-answers/{answer_id}/endorse": _api(
+        STAFF_OBJ | NOT_THE_OWNER,
+        "post",
+        "/needs/{peer_need}/peer-answers/{peer_answer}/endorse",
+        {},
+    ),
+    "POST /api/v1/needs/{need_id}/peer-answers/{answer_id}/correct": _api(
+        STAFF_OBJ | NOT_THE_OWNER,
+        "post",
+        "/needs/{peer_need}/peer-answers/{peer_answer}/correct",
+        {"correction": "x"},
+    ),
+    "POST /api/v1/needs/{need_id}/peer-answers/{answer_id}/hide": _api(
+        STAFF_OBJ, "post", "/needs/{peer_need}/peer-answers/{peer_answer}/hide", {}
+    ),
 }
 
 # --- the pages -----------------------------------------------------------------------------
@@ -536,6 +576,37 @@ PAGE_ROUTES: dict[str, Route] = {
     "portal:need_confirm": _page(PORTAL_OBJ, "post", "/portal/needs/{need}/confirm"),
     "portal:need_reopen": _page(PORTAL_OBJ, "post", "/portal/needs/{need}/reopen", {"reason": "x"}),
     "portal:need_cancel": _page(PORTAL_OBJ, "post", "/portal/needs/{need}/cancel"),
+    # customers among themselves (#16)
+    "portal_community:list": _page(PORTAL_LIST, "get", "/portal/community/"),
+    "portal_community:leave": _page(PORTAL_SELF, "post", "/portal/community/leave"),
+    "portal_community:question": _page(PORTAL_OBJ, "get", "/portal/community/{need}/"),
+    "portal_community:answer": _page(
+        PORTAL_OBJ, "post", "/portal/community/{need}/answer", {"body": "hi"}
+    ),
+    "portal_community:report": _page(
+        PORTAL_SELF | {"customer_b": 409, "customer_y": 404},
+        "post",
+        "/portal/community/{peer_need}/answers/{peer_answer}/report",
+    ),
+    "portal_community:share": _page(PORTAL_OBJ, "post", "/portal/community/mine/{need}/share"),
+    "portal_community:unshare": _page(PORTAL_OBJ, "post", "/portal/community/mine/{need}/unshare"),
+    "portal_community:helped": _page(
+        PORTAL_OBJ, "post", "/portal/community/mine/{peer_need}/answers/{peer_answer}/helped"
+    ),
+    "console_community:endorse": _page(
+        CONSOLE_OBJ | NOT_THE_OWNER,
+        "post",
+        "/console/community/needs/{peer_need}/answers/{peer_answer}/endorse",
+    ),
+    "console_community:correct": _page(
+        CONSOLE_OBJ | NOT_THE_OWNER,
+        "post",
+        "/console/community/needs/{peer_need}/answers/{peer_answer}/correct",
+        {"correction": "x"},
+    ),
+    "console_community:hide": _page(
+        CONSOLE_OBJ, "post", "/console/community/needs/{peer_need}/answers/{peer_answer}/hide"
+    ),
 }
 
 
