@@ -131,3 +131,34 @@ def member_name(*, customer: Customer) -> str | None:
         .values_list("display_name", flat=True)
         .first()
     )
+
+
+def community_export(*, customer: Customer) -> dict[str, Any]:
+    """What the community holds about the customer (privacy's export): three queries."""
+    return {
+        "display_name": member_name(customer=customer),
+        "shared_questions": [
+            {
+                "need_id": q.need_id,
+                "display_name": q.display_name,
+                "shared_at": q.shared_at.isoformat(),
+                "unshared_at": q.unshared_at.isoformat() if q.unshared_at else None,
+            }
+            for q in SharedQuestion.objects.filter(asker_id=customer.pk).order_by("shared_at")
+        ],
+        "answers": [
+            {
+                "id": a.pk,
+                "need_id": a.need_id,
+                "body": a.body,
+                "display_name": a.display_name,
+                "created_at": a.created_at.isoformat(),
+                "endorsed": a.endorsed_at is not None,
+                "helped": a.helped_at is not None,
+                "hidden": a.hidden_at is not None,
+            }
+            for a in PeerAnswer.objects.filter(
+                author_id=customer.pk, withdrawn_at__isnull=True
+            ).order_by("created_at")
+        ],
+    }

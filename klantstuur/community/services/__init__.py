@@ -11,7 +11,7 @@ from .answers import (
     answer_post,
     answer_report,
 )
-from .sharing import community_leave, question_share, question_unshare
+from .sharing import community_leave, question_share, question_unshare, questions_erase
 
 __all__ = [
     "answer_correct",
@@ -23,4 +23,5 @@ __all__ = [
     "community_leave",
     "question_share",
     "question_unshare",
+    "questions_erase",
 ]

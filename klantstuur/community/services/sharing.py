@@ -125,3 +125,10 @@ def community_leave(*, customer: Customer) -> dict[str, Any]:
         question_unshare(customer=customer, need_id=need_id)
     Member.objects.filter(customer_id=customer.pk).delete()
     return {"answers_withdrawn": len(answer_ids), "questions_unshared": len(shared)}
+
+
+def questions_erase(*, customer_id: int, text: str) -> int:
+    """Erasure (privacy): the shared copies of the customer's summaries and their name."""
+    return SharedQuestion.objects.filter(asker_id=customer_id).update(
+        summary=text, display_name="", unshared_at=timezone.now()
+    )
