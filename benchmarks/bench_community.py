@@ -116,9 +116,11 @@ def _shape(slug: str, customers: int, shared: int, open_share: float, answers: i
 def _first_customer(business_id: int) -> int:
     from klantstuur.customers.models import Customer
 
-    return Customer.objects.filter(business_id=business_id).order_by("pk").values_list(
-        "pk", flat=True
-    )[0]
+    return (
+        Customer.objects.filter(business_id=business_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)[0]
+    )
 
 
 def build(args: argparse.Namespace) -> dict[str, int]:

@@ -10,11 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, StrictInt
 
 from klantstuur.community import selectors as community
 from klantstuur.community import services
+from klantstuur.core.errors import NotFound
+from klantstuur.core.queries import MAX_ID
 from klantstuur.needs import selectors as needs
 
 from . import auth
@@ -234,3 +237,141 @@ def need_peer_hide(
         reason=payload.reason if payload else "",
     )
     return community.staff_answer_out(answer)
+
+
+# --- neighbours who accept parcels ------------------------------------------------------
+
+
+class NeighbourIn(In):
+    postcode: str = Field(max_length=20)
+    house_number: str = Field(max_length=20)
+    hours_at_home: str = Field(max_length=200)
+
+
+class MyNeighbourOut(Schema):
+    postcode: str
+    house_number: str
+    hours_at_home: str
+    display_name: str
+    active: bool
+
+
+class NeighbourOut(Schema):
+    id: int
+    display_name: str
+    house_number: str
+    hours_at_home: str
+
+
+class NeighbourList(Schema):
+    items: list[NeighbourOut]
+    count: int
+
+
+class NeighbourAskIn(In):
+    neighbour_id: StrictInt = Field(ge=1, le=MAX_ID)
+    house_number: str = Field(max_length=20, description="my house number, for the neighbour")
+
+
+class AskerOut(Schema):
+    display_name: str
+    house_number: str
+
+
+class NeighbourRequestOut(Schema):
+    id: int
+    order_id: int
+    status: str
+    asker: AskerOut
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class NeighbourRequestPage(Schema):
+    items: list[NeighbourRequestOut]
+    count: int
+    count_exact: bool = True
+
+
+def _my_offer_out(offer: Any) -> dict[str, Any]:
+    return {
+        "postcode": offer.postcode,
+        "house_number": offer.house_number,
+        "hours_at_home": offer.hours_at_home,
+        "display_name": offer.display_name,
+        "active": offer.active,
+    }
+
+
+@router.get("/me/neighbour", response=MyNeighbourOut)
+def my_neighbour(request: HttpRequest) -> Any:
+    """My offer to accept parcels for neighbours (404 when I never made one)."""
+    offer = community.neighbour_offer_of(customer=auth.customer(request))
+    if offer is None:
+        raise NotFound(_("You do not accept parcels for neighbours."))
+    return _my_offer_out(offer)
+
+
+@router.put("/me/neighbour", response=MyNeighbourOut)
+def my_neighbour_offer(request: HttpRequest, payload: NeighbourIn) -> Any:
+    """Offer to accept parcels: `{postcode, house_number, hours_at_home}`."""
+    offer = services.neighbour_offer(
+        customer=auth.customer(request),
+        postcode=payload.postcode,
+        house_number=payload.house_number,
+        hours_at_home=payload.hours_at_home,
+    )
+    return _my_offer_out(offer)
+
+
+@router.delete("/me/neighbour", response={204: None})
+def my_neighbour_withdraw(request: HttpRequest) -> Any:
+    services.neighbour_withdraw(customer=auth.customer(request))
+    return Status(204, None)
+
+
+@router.get("/me/neighbours", response=NeighbourList)
+def my_neighbours(request: HttpRequest, postcode: str = Query(..., max_length=20)) -> Any:
+    """Participating neighbours at a postcode: first name, house number, hours at home."""
+    who = auth.customer(request)
+    found = list(
+        community.neighbours_near(customer=who, postcode=services.clean_postcode(postcode))[:50]
+    )
+    return {"items": [community.neighbour_out(n) for n in found], "count": len(found)}
+
+
+@router.post("/me/orders/{order_id}/neighbour-requests", response={201: NeighbourRequestOut})
+def my_order_ask_neighbour(request: HttpRequest, order_id: int, payload: NeighbourAskIn) -> Any:
+    """Ask a participating neighbour to accept this order's parcel."""
+    req = services.neighbour_ask(
+        customer=auth.customer(request),
+        order_id=order_id,
+        neighbour_id=payload.neighbour_id,
+        house_number=payload.house_number,
+    )
+    return Status(201, community.neighbour_request_out(req))
+
+
+@router.get("/me/neighbour-requests", response=NeighbourRequestPage)
+def my_neighbour_requests(request: HttpRequest, params: Query[PageParams]) -> Any:
+    """Requests to me as a neighbour, newest first."""
+    who = auth.customer(request)
+    return page(
+        community.neighbour_requests_of(customer=who), params, community.neighbour_request_out
+    )
+
+
+@router.post("/me/neighbour-requests/{request_id}/accept", response=NeighbourRequestOut)
+def my_neighbour_request_accept(request: HttpRequest, request_id: int) -> Any:
+    req = services.neighbour_answer(
+        customer=auth.customer(request), request_id=request_id, accept=True
+    )
+    return community.neighbour_request_out(req)
+
+
+@router.post("/me/neighbour-requests/{request_id}/decline", response=NeighbourRequestOut)
+def my_neighbour_request_decline(request: HttpRequest, request_id: int) -> Any:
+    req = services.neighbour_answer(
+        customer=auth.customer(request), request_id=request_id, accept=False
+    )
+    return community.neighbour_request_out(req)

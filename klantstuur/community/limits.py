@@ -19,6 +19,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "answers": (10, 3600),
     "shares": (10, 86400),
     "reports": (20, 86400),
+    "neighbour_requests": (10, 86400),
 }
 
 

@@ -13,6 +13,7 @@ them (docs/community.md).
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.customers.models import Customer
@@ -141,3 +142,90 @@ class AnswerReport(models.Model):
 
     def __str__(self) -> str:
         return f"report of {self.answer_id}"
+
+
+# --- neighbours who accept parcels ------------------------------------------------------
+
+
+class ParcelNeighbour(models.Model):
+    """A customer who offers to accept parcels for neighbours (opt-in).
+
+    What another customer sees of them: first name, house number and the hours they are
+    home — never their street, e-mail or phone. The postcode only matches neighbours."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    display_name = models.CharField(max_length=40)
+    # Normalised: four digits and two capitals, no space ("3512JK").
+    postcode = models.CharField(max_length=6)
+    house_number = models.CharField(max_length=10)
+    hours_at_home = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["business", "postcode"],
+                condition=Q(active=True),
+                name="parcel_neighbour_near",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.postcode} {self.house_number}"
+
+
+class NeighbourRequestStatus(models.TextChoices):
+    # The neighbour has been asked and has not answered yet.
+    ASKED = "asked", _("Asked")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    # The asker took it back, or the delivery went elsewhere first.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# The only status changes a request has, and the step that makes each one.
+NEIGHBOUR_TRANSITIONS: dict[tuple[str, str], str] = {
+    (NeighbourRequestStatus.ASKED, NeighbourRequestStatus.ACCEPTED): "accept",
+    (NeighbourRequestStatus.ASKED, NeighbourRequestStatus.DECLINED): "decline",
+    (NeighbourRequestStatus.ASKED, NeighbourRequestStatus.WITHDRAWN): "withdraw",
+}
+
+
+class NeighbourRequest(models.Model):
+    """A customer asks a participating neighbour to accept one parcel."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    asker = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    neighbour = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # What the neighbour needs to bring the parcel over: the asker's house number.
+    asker_house_number = models.CharField(max_length=10)
+    asker_name = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=12,
+        choices=NeighbourRequestStatus.choices,
+        default=NeighbourRequestStatus.ASKED,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="asked"), name="one_open_neighbour_request"
+            ),
+            models.CheckConstraint(
+                condition=~Q(asker=models.F("neighbour")), name="neighbour_is_someone_else"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["neighbour", "-created_at"], name="neighbour_request_inbox"),
+            models.Index(fields=["asker", "-created_at"], name="neighbour_request_mine"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} -> {self.neighbour_id} ({self.status})"

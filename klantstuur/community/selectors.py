@@ -16,7 +16,7 @@ from klantstuur.core.errors import NotFound
 from klantstuur.customers.models import Customer
 from klantstuur.needs.models import ACTIVE_STATUSES, Need
 
-from .models import Member, PeerAnswer, SharedQuestion
+from .models import Member, NeighbourRequest, ParcelNeighbour, PeerAnswer, SharedQuestion
 
 
 def community_questions(*, customer: Customer) -> QuerySet[SharedQuestion]:
@@ -161,4 +161,49 @@ def community_export(*, customer: Customer) -> dict[str, Any]:
                 author_id=customer.pk, withdrawn_at__isnull=True
             ).order_by("created_at")
         ],
+    }
+
+
+# --- neighbours who accept parcels ----------------------------------------------------
+
+
+def neighbour_offer_of(*, customer: Customer) -> ParcelNeighbour | None:
+    return ParcelNeighbour.objects.filter(customer_id=customer.pk).first()
+
+
+def neighbours_near(*, customer: Customer, postcode: str) -> QuerySet[ParcelNeighbour]:
+    """Participating neighbours of the customer's business at one postcode, not themselves."""
+    return (
+        ParcelNeighbour.objects.filter(
+            business_id=customer.business_id, postcode=postcode, active=True
+        )
+        .exclude(customer_id=customer.pk)
+        .order_by("house_number", "customer_id")
+    )
+
+
+def neighbour_out(offer: ParcelNeighbour) -> dict[str, Any]:
+    """What another customer sees of a neighbour: a first name, a house number, hours."""
+    return {
+        "id": offer.customer_id,
+        "display_name": offer.display_name,
+        "house_number": offer.house_number,
+        "hours_at_home": offer.hours_at_home,
+    }
+
+
+def neighbour_requests_of(*, customer: Customer) -> QuerySet[NeighbourRequest]:
+    """Requests to the customer as a neighbour, newest first (their inbox's index)."""
+    return NeighbourRequest.objects.filter(neighbour_id=customer.pk).order_by("-created_at", "-id")
+
+
+def neighbour_request_out(req: NeighbourRequest) -> dict[str, Any]:
+    """What the neighbour sees of the asker: a first name and a house number."""
+    return {
+        "id": req.pk,
+        "order_id": req.order_id,
+        "status": req.status,
+        "asker": {"display_name": req.asker_name, "house_number": req.asker_house_number},
+        "created_at": req.created_at,
+        "answered_at": req.answered_at,
     }

@@ -309,6 +309,9 @@ class EventKind(models.TextChoices):
     PEER_ANSWER_HIDDEN = "peer_answer_hidden", _("Answer hidden")
     PEER_ANSWER_REPORTED = "peer_answer_reported", _("Answer reported")
     PEER_ANSWER_WITHDRAWN = "peer_answer_withdrawn", _("Answer withdrawn")
+    NEIGHBOUR_OFFERED = "neighbour_offered", _("Accepts parcels for neighbours")
+    NEIGHBOUR_ASKED = "neighbour_asked", _("Neighbour asked to accept a parcel")
+    NEIGHBOUR_ANSWERED = "neighbour_answered", _("Neighbour answered")
 
 
 # Never shown to a customer, whatever the event's flag says.

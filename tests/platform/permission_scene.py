@@ -184,6 +184,17 @@ def _community(w: World) -> dict[str, Any]:
     return {"peer_need": asked.pk, "peer_answer": answer.pk}
 
 
+def _neighbours(w: World, order_id: int) -> dict[str, Any]:
+    """customer_b accepts parcels; customer_a asked them to take the order's parcel."""
+    community.neighbour_offer(
+        customer=w.customer_b, postcode="3512JK", house_number="14", hours_at_home="evenings"
+    )
+    req = community.neighbour_ask(
+        customer=w.customer_a, order_id=order_id, neighbour_id=w.customer_b.pk, house_number="12"
+    )
+    return {"neighbour": w.customer_b.pk, "neighbour_request": req.pk}
+
+
 def build_scene() -> Scene:
     """Call inside a transaction that is rolled back afterwards."""
     with override_settings(**SCENE_SETTINGS):
@@ -217,6 +228,7 @@ def build_scene() -> Scene:
             **_insight(w),
             **_community(w),
         )
+        scene.ids.update(_neighbours(w, scene.ids["order"]))
     return scene
 
 

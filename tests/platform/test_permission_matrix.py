@@ -355,6 +355,29 @@ API_ROUTES: dict[str, Route] = {
     "POST /api/v1/needs/{need_id}/peer-answers/{answer_id}/hide": _api(
         STAFF_OBJ, "post", "/needs/{peer_need}/peer-answers/{peer_answer}/hide", {}
     ),
+    # neighbours who accept parcels: customer_b is one; customer_a asked them ({order})
+    "GET /api/v1/me/neighbour": _api(ME_SELF | {"customer_y": 404}, "get", "/me/neighbour"),
+    "PUT /api/v1/me/neighbour": _api(
+        ME_SELF,
+        "put",
+        "/me/neighbour",
+        {"postcode": "3512JK", "house_number": "1", "hours_at_home": "x"},
+    ),
+    "DELETE /api/v1/me/neighbour": _api(ME_SELF, "delete", "/me/neighbour"),
+    "GET /api/v1/me/neighbours": _api(ME_LIST, "get", "/me/neighbours?postcode=3512JK"),
+    "POST /api/v1/me/orders/{order_id}/neighbour-requests": _api(
+        ME_OBJ,
+        "post",
+        "/me/orders/{order}/neighbour-requests",
+        {"neighbour_id": "{neighbour}", "house_number": "12"},
+    ),
+    "GET /api/v1/me/neighbour-requests": _api(ME_LIST, "get", "/me/neighbour-requests"),
+    "POST /api/v1/me/neighbour-requests/{request_id}/accept": _api(
+        ME_SELF | {"customer_y": 404}, "post", "/me/neighbour-requests/{neighbour_request}/accept"
+    ),
+    "POST /api/v1/me/neighbour-requests/{request_id}/decline": _api(
+        ME_SELF | {"customer_y": 404}, "post", "/me/neighbour-requests/{neighbour_request}/decline"
+    ),
 }
 
 # --- the pages -----------------------------------------------------------------------------

@@ -11,6 +11,13 @@ from .answers import (
     answer_post,
     answer_report,
 )
+from .neighbours import (
+    clean_postcode,
+    neighbour_answer,
+    neighbour_ask,
+    neighbour_offer,
+    neighbour_withdraw,
+)
 from .sharing import community_leave, question_share, question_unshare, questions_erase
 
 __all__ = [
@@ -20,7 +27,12 @@ __all__ = [
     "answer_mark_helped",
     "answer_post",
     "answer_report",
+    "clean_postcode",
     "community_leave",
+    "neighbour_answer",
+    "neighbour_ask",
+    "neighbour_offer",
+    "neighbour_withdraw",
     "question_share",
     "question_unshare",
     "questions_erase",
