@@ -164,3 +164,34 @@ def test_opting_out_withdraws_open_requests(world: Any, api: Any, bram: Any, ord
     assert api(bram).delete(f"{API}/me/neighbour").status_code == 204
     assert NeighbourRequest.objects.get(pk=req["id"]).status == "withdrawn"
     assert api(world.customer_a).get(f"{API}/me/neighbours", postcode="3512JK").json()["count"] == 0
+
+
+def test_a_standing_instruction_asks_a_participating_neighbour(
+    world: Any, api: Any, bram: Any, order: Order, django_capture_on_commit_callbacks: Any
+) -> None:
+    """ "If I'm not home, leave it with a participating neighbour": a failed attempt asks
+    Bram; he accepts from his phone; the order's need keeps its owner."""
+    r = api(world.customer_a).post(
+        f"{API}/me/instructions",
+        {
+            "condition": "attempt_failed",
+            "action": "leave_with_neighbour",
+            "params": {"participating": True, "postcode": "3512 JK", "house_number": "12"},
+        },
+    )
+    assert r.status_code == 201, r.content
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api(world.carrier).post(
+            f"{API}/carrier/events", {"order_id": order.pk, "status": "attempt_failed"}
+        )
+    assert r.status_code in (200, 201), r.content
+    req = NeighbourRequest.objects.get(order=order)
+    assert (req.neighbour_id, req.status, req.asker_house_number) == (bram.pk, "asked", "12")
+    done = JournalEvent.objects.filter(kind="instruction_carried_out").latest("id")
+    assert "waiting for their answer" in done.data["result"]
+    assert api(bram).post(f"{API}/me/neighbour-requests/{req.pk}/accept").status_code == 200
+    delivery = Delivery.objects.get(order=order)
+    assert (delivery.place_kind, delivery.status) == ("neighbour", "scheduled")
+    assert delivery.promised_place["house_number"] == "14"
+    order.refresh_from_db()
+    assert order.need.owner_id == world.owner.pk

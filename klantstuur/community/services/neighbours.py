@@ -10,6 +10,8 @@ number, which is what handing over a parcel needs.
 """
 
 import re
+from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -136,9 +138,22 @@ def neighbour_ask(
     )
     if NeighbourRequest.objects.filter(order=order, status=NeighbourRequestStatus.ASKED).exists():
         raise Conflict(_("A neighbour has been asked already; wait for the answer."))
+    return _ask(customer, delivery, offer, number, now=now, actor=customer)
+
+
+def _ask(
+    customer: Customer,
+    delivery: Delivery,
+    offer: ParcelNeighbour,
+    number: str,
+    *,
+    now: datetime,
+    actor: Customer | None,
+) -> NeighbourRequest:
+    """The request, on the asker's delivery need and on the neighbour's own journal."""
     req = NeighbourRequest.objects.create(
         business_id=customer.business_id,
-        order=order,
+        order_id=delivery.order_id,
         asker=customer,
         neighbour_id=offer.customer_id,
         asker_house_number=number,
@@ -154,12 +169,44 @@ def neighbour_ask(
         hours=offer.hours_at_home,
         window=window,
     )
-    record(mine, need=delivery_need(delivery), actor_customer=customer, at=now)
+    record(mine, need=delivery_need(delivery), actor_customer=actor, at=now)
     theirs = events.asked(
         req, side="asker", name=req.asker_name, house_number=number, hours="", window=window
     )
     record(theirs, need=None, customer=offer.customer, at=now)
     return req
+
+
+def instruction_ask(*, delivery: Delivery, params: dict[str, Any], now: datetime) -> str | None:
+    """A standing instruction "leave it with a participating neighbour" (delivery.hooks):
+    the first participating neighbour at the customer's postcode is asked. Inside the
+    instruction's transaction, the delivery locked."""
+    try:
+        postcode = clean_postcode(params.get("postcode"))
+        number = clean_house_number(params.get("house_number"))
+    except Invalid:
+        return None
+    customer = Customer.objects.get(pk=delivery.customer_id)
+    if NeighbourRequest.objects.filter(
+        order_id=delivery.order_id, status=NeighbourRequestStatus.ASKED
+    ).exists():
+        return _("a neighbour has been asked already")
+    offer = (
+        ParcelNeighbour.objects.filter(
+            business_id=delivery.business_id, postcode=postcode, active=True
+        )
+        .exclude(customer_id=customer.pk)
+        .select_related("customer")
+        .order_by("house_number", "customer_id")
+        .first()
+    )
+    if offer is None:
+        return None
+    _ask(customer, delivery, offer, number, now=now, actor=None)
+    return _("asked %(name)s at number %(n)s; waiting for their answer") % {
+        "name": offer.display_name,
+        "n": offer.house_number,
+    }
 
 
 @transaction.atomic
