@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import NotFound
 from klantstuur.customers.models import Customer
-from klantstuur.needs.models import ACTIVE_STATUSES, Need
+from klantstuur.delivery.models import Delivery, DeliveryStatus
+from klantstuur.needs.models import ACTIVE_STATUSES, EventKind, JournalEvent, Need
 
 from .models import Member, NeighbourRequest, ParcelNeighbour, PeerAnswer, SharedQuestion
 
@@ -207,3 +208,30 @@ def neighbour_request_out(req: NeighbourRequest) -> dict[str, Any]:
         "created_at": req.created_at,
         "answered_at": req.answered_at,
     }
+
+
+def movable_deliveries(*, customer: Customer) -> list[Any]:
+    """The customer's deliveries that can still go to a neighbour, soonest first."""
+    return list(
+        Delivery.objects.filter(
+            customer_id=customer.pk,
+            status__in=[
+                DeliveryStatus.SCHEDULED,
+                DeliveryStatus.ATTEMPT_FAILED,
+                DeliveryStatus.EXCEPTION,
+            ],
+        )
+        .select_related("promised_window")
+        .order_by("promised_date", "order_id")[:20]
+    )
+
+
+def neighbour_journal(*, customer: Customer) -> list[Any]:
+    """The customer's own neighbour events (asked, answered), newest first: their timeline."""
+    return list(
+        JournalEvent.objects.filter(
+            customer_id=customer.pk,
+            need__isnull=True,
+            kind__in=[EventKind.NEIGHBOUR_ASKED, EventKind.NEIGHBOUR_ANSWERED],
+        ).order_by("-at", "-id")[:20]
+    )

@@ -616,6 +616,28 @@ PAGE_ROUTES: dict[str, Route] = {
     "portal_community:helped": _page(
         PORTAL_OBJ, "post", "/portal/community/mine/{peer_need}/answers/{peer_answer}/helped"
     ),
+    "portal_community:neighbours": _page(PORTAL_LIST, "get", "/portal/community/neighbours/"),
+    "portal_community:neighbour_offer": _page(
+        PORTAL_SELF,
+        "post",
+        "/portal/community/neighbours/offer",
+        {"postcode": "3512JK", "house_number": "1", "hours_at_home": "x"},
+    ),
+    "portal_community:neighbour_withdraw": _page(
+        PORTAL_SELF, "post", "/portal/community/neighbours/withdraw"
+    ),
+    "portal_community:neighbour_ask": _page(
+        PORTAL_OBJ,
+        "post",
+        "/portal/community/neighbours/orders/{order}/ask",
+        {"neighbour": "{neighbour}", "house_number": "12"},
+    ),
+    "portal_community:neighbour_answer": _page(
+        PORTAL_SELF | {"customer_y": 404},
+        "post",
+        "/portal/community/neighbours/requests/{neighbour_request}/answer",
+        {"answer": "accept"},
+    ),
     "console_community:endorse": _page(
         CONSOLE_OBJ | NOT_THE_OWNER,
         "post",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import neighbours, views
 
 app_name = "portal_community"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("mine/<int:need_id>/share", views.share, name="share"),
     path("mine/<int:need_id>/unshare", views.unshare, name="unshare"),
     path("mine/<int:need_id>/answers/<int:answer_id>/helped", views.helped, name="helped"),
+    path("neighbours/", neighbours.neighbours, name="neighbours"),
+    path("neighbours/offer", neighbours.offer, name="neighbour_offer"),
+    path("neighbours/withdraw", neighbours.withdraw, name="neighbour_withdraw"),
+    path("neighbours/orders/<int:order_id>/ask", neighbours.ask, name="neighbour_ask"),
+    path("neighbours/requests/<int:request_id>/answer", neighbours.answer, name="neighbour_answer"),
 ]
