@@ -3,7 +3,9 @@
 Bram shared a question; Anna answered it and Milan, its owner, confirmed her answer
 ("klopt"). Bram has not marked it yet: log in as Bram to mark the answer that helped and
 confirm. Anna shared a question of her own that nobody answered yet: log in as Bram to
-answer it from the portal's "Vraag het andere klanten".
+answer it from the portal's "Vraag het andere klanten". Bram accepts parcels for his
+neighbours (3512 JK, number 14): log in as Anna, open *Buren* and ask him to take the
+brake pads whose delivery failed; log in as Bram to accept.
 """
 
 from klantstuur.businesses.models import StaffMember
@@ -50,3 +52,7 @@ def load(ctx: DemoContext) -> None:
         summary="Welke bandendruk voor een bakfiets met twee kinderen?",
     )
     community.question_share(customer=anna, need_id=tyres.pk, display_name="Anna B.")
+
+    community.neighbour_offer(
+        customer=bram, postcode="3512 JK", house_number="14", hours_at_home="doordeweeks na 17:00"
+    )
