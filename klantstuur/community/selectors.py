@@ -135,7 +135,7 @@ def member_name(*, customer: Customer) -> str | None:
 
 
 def community_export(*, customer: Customer) -> dict[str, Any]:
-    """What the community holds about the customer (privacy's export): three queries."""
+    """What the community holds about the customer (privacy's export): four queries."""
     return {
         "display_name": member_name(customer=customer),
         "shared_questions": [
@@ -147,6 +147,7 @@ def community_export(*, customer: Customer) -> dict[str, Any]:
             }
             for q in SharedQuestion.objects.filter(asker_id=customer.pk).order_by("shared_at")
         ],
+        "parcel_neighbour": _offer_export(customer),
         "answers": [
             {
                 "id": a.pk,
@@ -235,3 +236,15 @@ def neighbour_journal(*, customer: Customer) -> list[Any]:
             kind__in=[EventKind.NEIGHBOUR_ASKED, EventKind.NEIGHBOUR_ANSWERED],
         ).order_by("-at", "-id")[:20]
     )
+
+
+def _offer_export(customer: Customer) -> dict[str, Any] | None:
+    offer = ParcelNeighbour.objects.filter(customer_id=customer.pk).first()
+    if offer is None:
+        return None
+    return {
+        "postcode": offer.postcode,
+        "house_number": offer.house_number,
+        "hours_at_home": offer.hours_at_home,
+        "active": offer.active,
+    }

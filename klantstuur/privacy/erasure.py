@@ -119,6 +119,7 @@ def erasures_carry_out(now: datetime) -> int:
             # no longer shared (and the shared copy of each summary is erased too).
             community.community_leave(customer=customer)
             community.questions_erase(customer_id=pk, text=ERASED)
+            community.neighbours_erase(customer_id=pk, text=ERASED)
             Delivery.objects.filter(customer_id=pk).update(requested_place={}, promised_place={})
             StandingInstruction.objects.filter(customer_id=pk).update(params={}, active=False)
             ReturnRequest.objects.filter(customer_id=pk).update(reason=ERASED)

@@ -188,10 +188,32 @@ def test_a_standing_instruction_asks_a_participating_neighbour(
     req = NeighbourRequest.objects.get(order=order)
     assert (req.neighbour_id, req.status, req.asker_house_number) == (bram.pk, "asked", "12")
     done = JournalEvent.objects.filter(kind="instruction_carried_out").latest("id")
-    assert "waiting for their answer" in done.data["result"]
+    assert done.data["result"] == "Bram op nummer 14 gevraagd; we wachten op het antwoord"
     assert api(bram).post(f"{API}/me/neighbour-requests/{req.pk}/accept").status_code == 200
     delivery = Delivery.objects.get(order=order)
     assert (delivery.place_kind, delivery.status) == ("neighbour", "scheduled")
     assert delivery.promised_place["house_number"] == "14"
     order.refresh_from_db()
     assert order.need.owner_id == world.owner.pk
+
+
+def test_erasure_takes_the_offer_and_the_names_on_requests(
+    world: Any, api: Any, bram: Any, order: Order
+) -> None:
+    from klantstuur.privacy.services import erasure_request, erasures_carry_out
+
+    req = (
+        api(world.customer_a)
+        .post(
+            f"{API}/me/orders/{order.pk}/neighbour-requests",
+            {"neighbour_id": bram.pk, "house_number": "12"},
+        )
+        .json()
+    )
+    api(bram).post(f"{API}/me/neighbour-requests/{req['id']}/decline")
+    erasure_request(customer=bram)
+    assert erasures_carry_out(timezone.now()) == 1
+    assert api(world.customer_a).get(f"{API}/me/neighbours", postcode="3512JK").json()["count"] == 0
+    told = JournalEvent.objects.filter(need=order.need, kind__startswith="neighbour_")
+    assert [e.data["house_number"] for e in told] == ["", ""]
+    assert all("Bram" not in str(e.data) for e in told)

@@ -174,3 +174,73 @@ def test_a_peer_cannot_mark_helped_nor_confirm_for_the_asker(world: Any) -> None
         )
     assert refused.value.status == 404
     assert Need.objects.get(pk=need.pk).status == "open"
+
+
+ACTIONS = st.lists(
+    st.sampled_from(["answer", "endorse", "correct", "hide", "report", "helped", "leave"]),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(actions=ACTIONS)
+def test_peer_actions_never_change_the_owner_nor_count_as_contacts(
+    world: Any, actions: list[str]
+) -> None:
+    """Whatever peers, the owner and staff do to the answers, in any order: the need keeps
+    its one owner, its contacts and its handoffs; only the asker's confirmation solves it;
+    the question's counter equals its visible answers."""
+    from klantstuur.community.models import PeerAnswer, SharedQuestion
+
+    with transaction.atomic():
+        need = open_need(world.customer_a, summary="Which chain?")
+        community.question_share(customer=world.customer_a, need_id=need.pk)
+        start = Need.objects.get(pk=need.pk)
+        last: int | None = None
+        for action in actions:
+            try:
+                with transaction.atomic():
+                    if action == "answer" or last is None:
+                        last = community.answer_post(
+                            customer=world.customer_b, need_id=need.pk, body=f"try {action}"
+                        ).pk
+                    elif action == "endorse":
+                        community.answer_endorse(staff=start.owner, need_id=need.pk, answer_id=last)
+                    elif action == "correct":
+                        community.answer_correct(
+                            staff=start.owner, need_id=need.pk, answer_id=last, correction="No"
+                        )
+                    elif action == "hide":
+                        community.answer_hide(
+                            staff=world.colleague, need_id=need.pk, answer_id=last
+                        )
+                    elif action == "report":
+                        community.answer_report(
+                            customer=world.customer_a, need_id=need.pk, answer_id=last
+                        )
+                    elif action == "helped":
+                        community.answer_mark_helped(
+                            customer=world.customer_a, need_id=need.pk, answer_id=last
+                        )
+                    else:
+                        community.community_leave(customer=world.customer_b)
+                        last = None
+            except DomainError:
+                pass
+            now = Need.objects.get(pk=need.pk)
+            assert (now.owner_id, now.contacts, now.handoffs) == (
+                start.owner_id,
+                start.contacts,
+                start.handoffs,
+            )
+            assert now.status in ("open", "awaiting_customer")
+            visible = PeerAnswer.objects.filter(
+                need_id=need.pk, hidden_at__isnull=True, withdrawn_at__isnull=True
+            ).count()
+            assert SharedQuestion.objects.get(need_id=need.pk).answers == visible
+        transaction.set_rollback(True)

@@ -17,6 +17,7 @@ from .neighbours import (
     neighbour_ask,
     neighbour_offer,
     neighbour_withdraw,
+    neighbours_erase,
 )
 from .sharing import community_leave, question_share, question_unshare, questions_erase
 
@@ -33,6 +34,7 @@ __all__ = [
     "neighbour_ask",
     "neighbour_offer",
     "neighbour_withdraw",
+    "neighbours_erase",
     "question_share",
     "question_unshare",
     "questions_erase",

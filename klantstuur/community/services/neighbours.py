@@ -23,6 +23,7 @@ from klantstuur.delivery.models import Delivery, DeliveryStatus
 from klantstuur.delivery.services.booking import delivery_lock, delivery_move, delivery_need
 from klantstuur.delivery.services.requests import Spec
 from klantstuur.needs.journal import record
+from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.needs.services._steps import clean_text
 from klantstuur.orders.models import Order
 
@@ -263,3 +264,26 @@ def neighbour_answer(*, customer: Customer, request_id: int, accept: bool) -> Ne
         at=now,
     )
     return req
+
+
+def neighbours_erase(*, customer_id: int, text: str) -> None:
+    """Erasure (privacy): the offer goes; requests keep no name or house number of theirs,
+    nor do the events that told the other side."""
+    ParcelNeighbour.objects.filter(customer_id=customer_id).delete()
+    asked = list(NeighbourRequest.objects.filter(asker_id=customer_id).values_list("pk", flat=True))
+    NeighbourRequest.objects.filter(
+        asker_id=customer_id, status=NeighbourRequestStatus.ASKED
+    ).update(status=NeighbourRequestStatus.WITHDRAWN, answered_at=timezone.now())
+    NeighbourRequest.objects.filter(asker_id=customer_id).update(
+        asker_name=text, asker_house_number=""
+    )
+    requests_to_them = NeighbourRequest.objects.filter(neighbour_id=customer_id)
+    ids = set(asked) | set(requests_to_them.values_list("pk", flat=True))
+    kinds = (EventKind.NEIGHBOUR_ASKED, EventKind.NEIGHBOUR_ANSWERED)
+    for event in (
+        JournalEvent.objects.filter(kind__in=kinds, business_id__isnull=False)
+        .filter(data__request_id__in=sorted(ids))
+        .only("pk", "data")
+    ):
+        scrubbed = {**event.data, "name": text, "house_number": "", "hours_at_home": ""}
+        JournalEvent.objects.filter(pk=event.pk).scrub_data(scrubbed)
