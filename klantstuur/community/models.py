@@ -49,14 +49,18 @@ class SharedQuestion(models.Model):
     unshared_at = models.DateTimeField(null=True, blank=True)
     # Visible answers, kept by the services with F() (the list shows it without a count).
     answers = models.PositiveIntegerField(default=0)
+    # The need is still open (or awaiting its customer): kept by a deferred reaction
+    # (``openness``) so the list's index holds open questions only. The list still checks
+    # the need's status itself; this only narrows what it walks.
+    open = models.BooleanField(default=True)
 
     class Meta:
         indexes = [
             # The community list: the business's shared questions, newest first.
             models.Index(
                 fields=["business", "-shared_at", "-need"],
-                condition=Q(unshared_at__isnull=True),
-                name="shared_question_list",
+                condition=Q(unshared_at__isnull=True, open=True),
+                name="shared_question_open_list",
             ),
             models.Index(fields=["asker"], name="shared_question_asker"),
         ]

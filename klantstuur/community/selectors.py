@@ -26,6 +26,7 @@ def community_questions(*, customer: Customer) -> QuerySet[SharedQuestion]:
         SharedQuestion.objects.filter(
             business_id=customer.business_id,
             unshared_at__isnull=True,
+            open=True,
             need__status__in=ACTIVE_STATUSES,
         )
         .only("need_id", "asker_id", "display_name", "summary", "shared_at", "answers")

@@ -248,3 +248,30 @@ def test_peer_actions_never_change_the_owner_nor_count_as_contacts(
             ).count()
             assert SharedQuestion.objects.get(need_id=need.pk).answers == visible
         transaction.set_rollback(True)
+
+
+def test_a_closed_question_leaves_the_lists_index_and_a_reopened_one_returns(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from klantstuur.community.models import SharedQuestion
+    from klantstuur.community.selectors import community_questions
+
+    with django_capture_on_commit_callbacks(execute=True):
+        need = open_need(world.customer_a, summary="Which chain?")
+        community.question_share(customer=world.customer_a, need_id=need.pk)
+        needs.resolution_propose(staff=need.owner, need=need, summary="X9")
+    settle()
+    # Awaiting the customer is still open.
+    assert SharedQuestion.objects.get(need=need).open is True
+    with django_capture_on_commit_callbacks(execute=True):
+        needs.resolution_confirm(customer=world.customer_a, need=Need.objects.get(pk=need.pk))
+    settle()
+    assert SharedQuestion.objects.get(need=need).open is False
+    assert list(community_questions(customer=world.customer_b)) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        needs.need_reopen(
+            customer=world.customer_a, need=Need.objects.get(pk=need.pk), reason="Not yet"
+        )
+    settle()
+    assert SharedQuestion.objects.get(need=need).open is True
+    assert [q.need_id for q in community_questions(customer=world.customer_b)] == [need.pk]

@@ -63,6 +63,7 @@ def question_share(
         "summary": redact(need.summary),
         "shared_at": now,
         "unshared_at": None,
+        "open": True,
     }
     question, _created = SharedQuestion.objects.update_or_create(need=need, defaults=fields)
     record(events.shared(question), need=need, actor_customer=customer, at=now)
