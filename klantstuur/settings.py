@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "klantstuur.delivery",
     "klantstuur.delivery.instructions",
     "klantstuur.feedback",
+    "klantstuur.community",
     "klantstuur.metrics",
     "klantstuur.privacy",
     "klantstuur.live",

@@ -27,6 +27,8 @@ urlpatterns = [
     path("portal/orders/", include("klantstuur.portal.orders.urls")),
     path("portal/feedback/", include("klantstuur.portal.feedback.urls")),
     path("portal/connections/", include("klantstuur.portal.connections.urls")),
+    path("console/community/", include("klantstuur.console.community.urls")),
+    path("portal/community/", include("klantstuur.portal.community.urls")),
     path("console/", include("klantstuur.console.urls")),
     path("portal/", include("klantstuur.portal.urls")),
     path("", include("klantstuur.demo.urls")),

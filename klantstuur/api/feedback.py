@@ -146,6 +146,12 @@ class ListeningOut(Schema):
     coverage: float | None
 
 
+class PeerHelpOut(Schema):
+    solved: int
+    resolution_hours_p50: float | None
+    extra_contacts: int
+
+
 class MetricsOut(Schema):
     period: dict[str, str]
     scope: dict[str, Any]
@@ -170,6 +176,7 @@ class MetricsOut(Schema):
     promises: int
     listening: ListeningOut
     response_by_hour_of_week: list[HourOut]
+    peer_help: PeerHelpOut
 
 
 def scope_of(me: StaffMember, params: MetricsParams) -> metrics.Scope:

@@ -79,7 +79,7 @@ class MyNeedIn(In):
 
 
 class ActorOut(Schema):
-    kind: Literal["staff", "customer", "system"]
+    kind: Literal["staff", "customer", "system", "fellow_customer"]
     id: int | None
     name: str
 

@@ -17,6 +17,7 @@ from klantstuur.needs import selectors, services
 from klantstuur.privacy import services as privacy
 
 from . import auth, schemas
+from .community import router as community_router
 from .delivery import router as delivery_router
 from .feedback import router as feedback_router
 from .floor import router as floor_router
@@ -357,3 +358,4 @@ api.add_router("/", delivery_router)
 api.add_router("/", feedback_router)
 api.add_router("/", mail_router)
 api.add_router("/", integrations_router)
+api.add_router("/", community_router)

@@ -23,6 +23,7 @@ from klantstuur.needs import selectors, services
 from klantstuur.needs.models import Handoff, Need, NeedStatus
 
 from .access import staff_page
+from .community.views import need_panel
 from .forms import (
     DeclineForm,
     HandoffOfferForm,
@@ -138,6 +139,7 @@ def _need_context(me: StaffMember, need: Need, **bound: Any) -> dict[str, Any]:
         "reply_form": ReplyForm(),
         "note_form": NoteForm(),
         "decline_form": DeclineForm(),
+        "community": need_panel(me, need),
     }
     if is_owner and need.is_active:
         ctx["handoff_form"] = HandoffOfferForm(colleagues=selectors.colleagues(staff=me))

@@ -22,10 +22,15 @@ ProblemHandler = Callable[..., list[dict[str, Any]]]
 PromiseSweep = Callable[[datetime], int]
 # (channel, language) for a customer's delivery alerts, or None when it has no say.
 ContactPreferences = Callable[[int], tuple[str, str | None] | None]
+# "Leave it with a participating neighbour" (community, issue #16): asks one for this
+# delivery and says what it did, or None when none could be asked. Called as
+# handler(delivery=, params=, now=) inside the instruction's transaction.
+NeighbourAsker = Callable[..., str | None]
 
 _problem_handlers: dict[str, ProblemHandler] = {}
 _promise_sweeps: dict[str, PromiseSweep] = {}
 _contact_preferences: dict[str, ContactPreferences] = {}
+_neighbour_askers: dict[str, NeighbourAsker] = {}
 
 
 def register(
@@ -34,6 +39,7 @@ def register(
     problem: ProblemHandler | None = None,
     promise_sweep: PromiseSweep | None = None,
     contact: ContactPreferences | None = None,
+    neighbour: NeighbourAsker | None = None,
 ) -> None:
     if problem is not None:
         _problem_handlers.setdefault(name, problem)
@@ -41,6 +47,8 @@ def register(
         _promise_sweeps.setdefault(name, promise_sweep)
     if contact is not None:
         _contact_preferences.setdefault(name, contact)
+    if neighbour is not None:
+        _neighbour_askers.setdefault(name, neighbour)
 
 
 def problem_handle(
@@ -75,3 +83,14 @@ def contact_preferences(customer_id: int) -> tuple[str, str | None]:
         if found is not None:
             return found
     return "email", None
+
+
+def participating_neighbour_ask(
+    *, delivery: Delivery, params: dict[str, Any], now: datetime
+) -> str | None:
+    """Ask a participating neighbour for this delivery; what was done, or None."""
+    for asker in list(_neighbour_askers.values()):
+        done = asker(delivery=delivery, params=params, now=now)
+        if done is not None:
+            return done
+    return None

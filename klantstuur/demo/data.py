@@ -18,7 +18,7 @@ from klantstuur.needs.load import active_needs_recount
 from klantstuur.needs.models import Need
 from klantstuur.needs.notifications import notifications_suppressed
 
-from . import history, integrations, restaurant, shop
+from . import community, history, integrations, restaurant, shop
 from .context import DemoContext
 
 DEMO_PASSWORD = "klantstuur-demo"  # noqa: S105 - published in the README on purpose
@@ -103,6 +103,7 @@ def _load() -> None:
     # The stories of the later issues: the terrace, steered delivery, measured history.
     restaurant.load(ctx)
     shop.load(ctx)
+    community.load(ctx)
     history.load(ctx)
     integrations.load(ctx)
 

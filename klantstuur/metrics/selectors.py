@@ -126,6 +126,12 @@ def resolution_p50_minutes(scope: Scope, solved: int | None = None) -> float | N
     return (values[mid - 1] + values[mid]) / 2
 
 
+def peer_help(scope: Scope) -> dict[str, Any]:
+    from .peer import peer_help as figures_of_peers
+
+    return figures_of_peers(scope)
+
+
 def _months_and_edges(scope: Scope) -> QuerySet[ResponseRollup]:
     """Whole calendar months from the monthly rows, the days at the edges from the daily."""
     first_full = scope.start if scope.start.day == 1 else _next_month(scope.start)
@@ -213,6 +219,7 @@ def figures(scope: Scope) -> dict[str, Any]:
         "promises": s["promises"],
         "listening": listening_coverage(scope),
         "response_by_hour_of_week": response_by_hour(scope),
+        "peer_help": peer_help(scope),
     }
 
 

@@ -21,6 +21,8 @@ STAFF_ONLY_KINDS = frozenset(
         EventKind.HANDOFF_DECLINED,
         EventKind.HANDOFF_REMINDED,
         EventKind.HANDOFF_EXPIRED,
+        # A report of a fellow customer's answer is for the staff who moderate it.
+        EventKind.PEER_ANSWER_REPORTED,
     }
 )
 

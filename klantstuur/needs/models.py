@@ -299,6 +299,19 @@ class EventKind(models.TextChoices):
     FEEDBACK_GIVEN = "feedback_given", _("Feedback")
     REWARD_GIVEN = "reward_given", _("Reward")
     ROOT_CAUSE_SET = "root_cause_set", _("Root cause")
+    # customers among themselves (community, issue #16)
+    NEED_SHARED = "need_shared", _("Shared with other customers")
+    NEED_UNSHARED = "need_unshared", _("No longer shared")
+    PEER_ANSWER = "peer_answer", _("Answer from a fellow customer")
+    PEER_ANSWER_ENDORSED = "peer_answer_endorsed", _("Answer confirmed")
+    PEER_ANSWER_CORRECTED = "peer_answer_corrected", _("Answer corrected")
+    PEER_ANSWER_HELPED = "peer_answer_helped", _("This answer helped")
+    PEER_ANSWER_HIDDEN = "peer_answer_hidden", _("Answer hidden")
+    PEER_ANSWER_REPORTED = "peer_answer_reported", _("Answer reported")
+    PEER_ANSWER_WITHDRAWN = "peer_answer_withdrawn", _("Answer withdrawn")
+    NEIGHBOUR_OFFERED = "neighbour_offered", _("Accepts parcels for neighbours")
+    NEIGHBOUR_ASKED = "neighbour_asked", _("Neighbour asked to accept a parcel")
+    NEIGHBOUR_ANSWERED = "neighbour_answered", _("Neighbour answered")
 
 
 # Never shown to a customer, whatever the event's flag says.
@@ -386,6 +399,9 @@ class JournalEvent(models.Model):
 
     @property
     def actor_name(self) -> str:
+        if self.kind == EventKind.PEER_ANSWER:
+            # A fellow customer: shown by the name they chose for peers, never more.
+            return str(self.data.get("display_name") or _("A fellow customer"))
         if self.actor_staff_id:
             return self.actor_staff.name  # type: ignore[union-attr]
         if self.actor_customer_id:
@@ -394,6 +410,8 @@ class JournalEvent(models.Model):
 
     @property
     def actor_kind(self) -> str:
+        if self.kind == EventKind.PEER_ANSWER:
+            return "fellow_customer"
         if self.actor_staff_id:
             return "staff"
         if self.actor_customer_id:

@@ -40,7 +40,13 @@ TO_CUSTOMER = {
     EventKind.HANDOFF_ACCEPTED,
     EventKind.REMEDY_GRANTED,
 }
-TO_OWNER = {EventKind.CUSTOMER_MESSAGE, EventKind.NEED_REOPENED}
+TO_OWNER = {
+    EventKind.CUSTOMER_MESSAGE,
+    EventKind.NEED_REOPENED,
+    # A fellow customer answered, or someone reported an answer: the owner stays responsible.
+    EventKind.PEER_ANSWER,
+    EventKind.PEER_ANSWER_REPORTED,
+}
 TO_COLLEAGUES = {
     EventKind.HANDOFF_OFFERED,
     EventKind.HANDOFF_DECLINED,

@@ -27,6 +27,7 @@ from klantstuur.needs.models import Need
 from klantstuur.privacy.services import customer_update
 
 from .access import customer_page
+from .community.views import need_panel
 from .forms import CancelForm, LinkRequestForm, MessageForm, NeedForm, ProfileForm, ReopenForm
 
 logout = auth_views.LogoutView.as_view(next_page="portal:login")
@@ -184,6 +185,7 @@ def _need_context(me: Customer, need: Need, **bound: Any) -> dict[str, Any]:
         "message_form": MessageForm(),
         "reopen_form": ReopenForm(),
         "cancel_form": CancelForm(),
+        "community": need_panel(me, need),
     }
     ctx.update(bound)
     return ctx

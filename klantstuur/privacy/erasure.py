@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from klantstuur.community import services as community
 from klantstuur.core.errors import Conflict
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.instructions.models import StandingInstruction
@@ -125,6 +126,11 @@ def erasures_carry_out(now: datetime) -> int:
                 JournalEvent.objects.filter(pk=ev.pk).scrub_data(_scrub(ev.data))
             mail_erase(customer_id=pk)
             Need.objects.filter(customer_id=pk).update(summary=ERASED, goal="")
+            # Their answers to fellow customers leave with them; their questions are
+            # no longer shared (and the shared copy of each summary is erased too).
+            community.community_leave(customer=customer)
+            community.questions_erase(customer_id=pk, text=ERASED)
+            community.neighbours_erase(customer_id=pk, text=ERASED)
             Delivery.objects.filter(customer_id=pk).update(requested_place={}, promised_place={})
             StandingInstruction.objects.filter(customer_id=pk).update(params={}, active=False)
             ReturnRequest.objects.filter(customer_id=pk).update(reason=ERASED)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from klantstuur.community.selectors import community_export
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest
@@ -27,6 +28,7 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
         "orders": _orders(customer),
         "standing_instructions": _instructions(customer),
         "returns": _returns(customer),
+        "community": community_export(customer=customer),
     }
 
 

@@ -105,7 +105,13 @@ def test_healthz_verbose_shows_each_reaction_and_the_notifications(world: Any) -
     body = Client().get("/healthz?verbose=1").json()
     behind = {r["name"]: r["events_behind"] for r in body["reactions"]}
     assert body["status"] == "ok"
-    assert behind == {"notifications": 1, "delivery_problems": 1, "metrics": 1, "webhooks": 1}
+    assert behind == {
+        "notifications": 1,
+        "delivery_problems": 1,
+        "metrics": 1,
+        "webhooks": 1,
+        "community_openness": 1,
+    }
     assert body["notifications"] == {"retrying": 0, "given_up": 0}
     settle()
     body = Client().get("/healthz?verbose=1").json()

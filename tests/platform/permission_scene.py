@@ -21,6 +21,7 @@ from django.utils import timezone
 from klantstuur.accounts.services import customer_user, token_create
 from klantstuur.businesses.models import StaffMember
 from klantstuur.catalog.models import CatalogItem, Station
+from klantstuur.community import services as community
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.models import DeliverySettings, DeliveryWindow, PickupPoint
 from klantstuur.feedback import services as feedback
@@ -208,6 +209,26 @@ def _integrations(w: World) -> dict[str, Any]:
     }
 
 
+def _community(w: World) -> dict[str, Any]:
+    """A question customer_a shared (not the secret one), answered by customer_b."""
+    asked = open_need(w.customer_a, summary="Which chain fits?")
+    assert asked.owner_id == w.owner.pk
+    community.question_share(customer=w.customer_a, need_id=asked.pk)
+    answer = community.answer_post(customer=w.customer_b, need_id=asked.pk, body="A 9-speed.")
+    return {"peer_need": asked.pk, "peer_answer": answer.pk}
+
+
+def _neighbours(w: World, order_id: int) -> dict[str, Any]:
+    """customer_b accepts parcels; customer_a asked them to take the order's parcel."""
+    community.neighbour_offer(
+        customer=w.customer_b, postcode="3512JK", house_number="14", hours_at_home="evenings"
+    )
+    req = community.neighbour_ask(
+        customer=w.customer_a, order_id=order_id, neighbour_id=w.customer_b.pk, house_number="12"
+    )
+    return {"neighbour": w.customer_b.pk, "neighbour_request": req.pk}
+
+
 def build_scene() -> Scene:
     """Call inside a transaction that is rolled back afterwards."""
     with override_settings(**SCENE_SETTINGS):
@@ -240,7 +261,9 @@ def build_scene() -> Scene:
             **_terrace(w, staff),
             **_insight(w),
             **_integrations(w),
+            **_community(w),
         )
+        scene.ids.update(_neighbours(w, scene.ids["order"]))
     return scene
 
 

@@ -139,6 +139,9 @@ PORTAL_OBJ = PORTAL_SELF | {"customer_b": 404, "customer_y": 404}
 PORTAL_LIST = PORTAL_SELF | {"customer_b": SCOPED, "customer_y": SCOPED}
 # The guest link: the token is the key; without the right one it does not exist.
 GUEST_PAGE: dict[str, Expect] = {"anonymous": 404, "customer_b": 404, "stranger": 404}
+# The owner's word on a peer's answer: every other colleague is refused.
+NOT_THE_OWNER: dict[str, Expect] = {"colleague": 403, "lead": 403, "manager": 403, "kitchen": 403}
+
 # Open to all: nothing to refuse.
 PUBLIC: dict[str, Expect] = {}
 
@@ -353,6 +356,66 @@ API_ROUTES: dict[str, Route] = {
     "POST /api/v1/me/tokens": _api(ME_SELF, "post", "/me/tokens", {"name": "x", "scope": "read"}),
     "GET /api/v1/me/tokens": _api(ME_LIST, "get", "/me/tokens"),
     "DELETE /api/v1/me/tokens/{token_id}": _api(ME_OBJ, "delete", "/me/tokens/{my_token}"),
+    # customers among themselves (#16): {need} is not shared; {peer_need} is, with an answer
+    # by customer_b ({peer_answer}).
+    "POST /api/v1/me/needs/{need_id}/share": _api(ME_OBJ, "post", "/me/needs/{need}/share", {}),
+    "DELETE /api/v1/me/needs/{need_id}/share": _api(ME_OBJ, "delete", "/me/needs/{need}/share"),
+    "POST /api/v1/me/needs/{need_id}/peer-answers/{answer_id}/helped": _api(
+        ME_OBJ, "post", "/me/needs/{peer_need}/peer-answers/{peer_answer}/helped", {}
+    ),
+    "GET /api/v1/me/community": _api(ME_LIST, "get", "/me/community"),
+    "GET /api/v1/me/community/{need_id}": _api(ME_OBJ, "get", "/me/community/{need}"),
+    "POST /api/v1/me/community/{need_id}/answers": _api(
+        ME_OBJ, "post", "/me/community/{need}/answers", {"body": "hi"}
+    ),
+    "POST /api/v1/me/community/{need_id}/answers/{answer_id}/report": _api(
+        ME_SELF | {"customer_b": 409, "customer_y": 404},
+        "post",
+        "/me/community/{peer_need}/answers/{peer_answer}/report",
+        {},
+    ),
+    "POST /api/v1/me/community/leave": _api(ME_SELF, "post", "/me/community/leave", {}),
+    "GET /api/v1/needs/{need_id}/peer-answers": _api(
+        STAFF_OBJ, "get", "/needs/{peer_need}/peer-answers"
+    ),
+    "POST /api/v1/needs/{need_id}/peer-answers/{answer_id}/endorse": _api(
+        STAFF_OBJ | NOT_THE_OWNER,
+        "post",
+        "/needs/{peer_need}/peer-answers/{peer_answer}/endorse",
+        {},
+    ),
+    "POST /api/v1/needs/{need_id}/peer-answers/{answer_id}/correct": _api(
+        STAFF_OBJ | NOT_THE_OWNER,
+        "post",
+        "/needs/{peer_need}/peer-answers/{peer_answer}/correct",
+        {"correction": "x"},
+    ),
+    "POST /api/v1/needs/{need_id}/peer-answers/{answer_id}/hide": _api(
+        STAFF_OBJ, "post", "/needs/{peer_need}/peer-answers/{peer_answer}/hide", {}
+    ),
+    # neighbours who accept parcels: customer_b is one; customer_a asked them ({order})
+    "GET /api/v1/me/neighbour": _api(ME_SELF | {"customer_y": 404}, "get", "/me/neighbour"),
+    "PUT /api/v1/me/neighbour": _api(
+        ME_SELF,
+        "put",
+        "/me/neighbour",
+        {"postcode": "3512JK", "house_number": "1", "hours_at_home": "x"},
+    ),
+    "DELETE /api/v1/me/neighbour": _api(ME_SELF, "delete", "/me/neighbour"),
+    "GET /api/v1/me/neighbours": _api(ME_LIST, "get", "/me/neighbours?postcode=3512JK"),
+    "POST /api/v1/me/orders/{order_id}/neighbour-requests": _api(
+        ME_OBJ,
+        "post",
+        "/me/orders/{order}/neighbour-requests",
+        {"neighbour_id": "{neighbour}", "house_number": "12"},
+    ),
+    "GET /api/v1/me/neighbour-requests": _api(ME_LIST, "get", "/me/neighbour-requests"),
+    "POST /api/v1/me/neighbour-requests/{request_id}/accept": _api(
+        ME_SELF | {"customer_y": 404}, "post", "/me/neighbour-requests/{neighbour_request}/accept"
+    ),
+    "POST /api/v1/me/neighbour-requests/{request_id}/decline": _api(
+        ME_SELF | {"customer_y": 404}, "post", "/me/neighbour-requests/{neighbour_request}/decline"
+    ),
 }
 
 # --- the pages -----------------------------------------------------------------------------
@@ -619,6 +682,59 @@ PAGE_ROUTES: dict[str, Route] = {
     # the API's streams take bearer tokens only (tests/live/test_conversation.py)
     "api_need_stream": _page(UNSIGNED, "get", "/api/v1/needs/{need}/stream"),
     "api_me_need_stream": _page(UNSIGNED, "get", "/api/v1/me/needs/{need}/stream"),
+    # customers among themselves (#16)
+    "portal_community:list": _page(PORTAL_LIST, "get", "/portal/community/"),
+    "portal_community:leave": _page(PORTAL_SELF, "post", "/portal/community/leave"),
+    "portal_community:question": _page(PORTAL_OBJ, "get", "/portal/community/{need}/"),
+    "portal_community:answer": _page(
+        PORTAL_OBJ, "post", "/portal/community/{need}/answer", {"body": "hi"}
+    ),
+    "portal_community:report": _page(
+        PORTAL_SELF | {"customer_b": 409, "customer_y": 404},
+        "post",
+        "/portal/community/{peer_need}/answers/{peer_answer}/report",
+    ),
+    "portal_community:share": _page(PORTAL_OBJ, "post", "/portal/community/mine/{need}/share"),
+    "portal_community:unshare": _page(PORTAL_OBJ, "post", "/portal/community/mine/{need}/unshare"),
+    "portal_community:helped": _page(
+        PORTAL_OBJ, "post", "/portal/community/mine/{peer_need}/answers/{peer_answer}/helped"
+    ),
+    "portal_community:neighbours": _page(PORTAL_LIST, "get", "/portal/community/neighbours/"),
+    "portal_community:neighbour_offer": _page(
+        PORTAL_SELF,
+        "post",
+        "/portal/community/neighbours/offer",
+        {"postcode": "3512JK", "house_number": "1", "hours_at_home": "x"},
+    ),
+    "portal_community:neighbour_withdraw": _page(
+        PORTAL_SELF, "post", "/portal/community/neighbours/withdraw"
+    ),
+    "portal_community:neighbour_ask": _page(
+        PORTAL_OBJ,
+        "post",
+        "/portal/community/neighbours/orders/{order}/ask",
+        {"neighbour": "{neighbour}", "house_number": "12"},
+    ),
+    "portal_community:neighbour_answer": _page(
+        PORTAL_SELF | {"customer_y": 404},
+        "post",
+        "/portal/community/neighbours/requests/{neighbour_request}/answer",
+        {"answer": "accept"},
+    ),
+    "console_community:endorse": _page(
+        CONSOLE_OBJ | NOT_THE_OWNER,
+        "post",
+        "/console/community/needs/{peer_need}/answers/{peer_answer}/endorse",
+    ),
+    "console_community:correct": _page(
+        CONSOLE_OBJ | NOT_THE_OWNER,
+        "post",
+        "/console/community/needs/{peer_need}/answers/{peer_answer}/correct",
+        {"correction": "x"},
+    ),
+    "console_community:hide": _page(
+        CONSOLE_OBJ, "post", "/console/community/needs/{peer_need}/answers/{peer_answer}/hide"
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from klantstuur.needs.services import remedy_grant
 from klantstuur.orders.cancel import order_cancel
 
 from ..events import instruction_carried_out
+from ..hooks import participating_neighbour_ask
 from ..models import Delivery, PickupPoint, PlaceKind
 from ..promise import delivery_promise
 from ..services.booking import delivery_lock, delivery_move
@@ -52,9 +53,14 @@ def describe(ins: StandingInstruction) -> str:
         Condition.OUT_OF_STOCK: _("if an item is out of stock"),
     }
     when = whens.get(str(ins.condition), str(ins.condition))
+    neighbour = (
+        _("leave it with a participating neighbour")
+        if p.get("participating")
+        else _("leave it with my neighbour at number %(n)s (%(name)s)")
+        % {"n": p.get("house_number", ""), "name": p.get("name", "")}
+    )
     whats: dict[str, str] = {
-        Action.LEAVE_WITH_NEIGHBOUR: _("leave it with my neighbour at number %(n)s (%(name)s)")
-        % {"n": p.get("house_number", ""), "name": p.get("name", "")},
+        Action.LEAVE_WITH_NEIGHBOUR: neighbour,
         Action.DELIVER_TO_PICKUP_POINT: _("deliver it to pickup point %(name)s")
         % {"name": p.get("name", p.get("pickup_point", ""))},
         Action.CANCEL_AND_REFUND: _("cancel and refund"),
@@ -134,6 +140,10 @@ def _do(
     ins: StandingInstruction, *, delivery: Delivery, need: Need, now: datetime
 ) -> tuple[str, bool]:
     p = ins.params or {}
+    if ins.action == Action.LEAVE_WITH_NEIGHBOUR and p.get("participating"):
+        # The neighbour is asked and answers from their phone; nothing moves until then.
+        asked = participating_neighbour_ask(delivery=delivery, params=p, now=now)
+        return asked or _("no participating neighbour could be asked"), False
     if ins.action in (Action.LEAVE_WITH_NEIGHBOUR, Action.DELIVER_TO_PICKUP_POINT):
         locked = delivery_lock(delivery.order)
         point = None

@@ -33,6 +33,13 @@ def _clean_params(customer: Customer, action: str, params: Any) -> dict[str, Any
         params = {}
     if not isinstance(params, dict):
         raise Invalid(_("An object."), field="params")
+    if action == Action.LEAVE_WITH_NEIGHBOUR and params.get("participating") is True:
+        # Any neighbour who accepts parcels (community, issue #16): asked each time.
+        return {
+            "participating": True,
+            "postcode": _text(params, "postcode", 10),
+            "house_number": _text(params, "house_number", 20),
+        }
     if action == Action.LEAVE_WITH_NEIGHBOUR:
         return {
             "house_number": _text(params, "house_number", 20),
