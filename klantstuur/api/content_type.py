@@ -7,6 +7,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Endpoints that take another media type on purpose and check it themselves (a raw
+# RFC 822 message from a mail provider's inbound webhook: api/mail.py).
+RAW_BODY_PATHS = frozenset({"/api/v1/mail/inbound"})
 
 
 def is_json(content_type: str) -> bool:
@@ -25,6 +28,7 @@ class JsonBodyMiddleware:
         if (
             request.path.startswith("/api/")
             and request.method in WRITE_METHODS
+            and request.path not in RAW_BODY_PATHS
             and _has_body(request)
             and not is_json(request.headers.get("Content-Type", ""))
         ):
