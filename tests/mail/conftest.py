@@ -22,7 +22,7 @@ def outbox(settings: Any, tmp_path: Path) -> Path:
     return tmp_path / "outbox"
 
 
-def read_outbox(folder: Path, *, settle: float = 15.0) -> list[EmailMessage]:
+def read_outbox(folder: Path, *, settle: float = 60.0) -> list[EmailMessage]:
     """The .eml files, once the notifications have caught up with the journal (on a
     shared PostgreSQL cluster another database's open transaction can hold them back)."""
     from klantstuur.needs import consumers
