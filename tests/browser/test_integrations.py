@@ -35,7 +35,7 @@ def test_a_manager_subscribes_a_webhook_and_reads_its_log(
         open_need(world.customer_a)
         # On PostgreSQL an event is read once older than every running transaction
         # (ADR 0010); another test's transaction may hold it back for a while.
-        consumers.drain(settle_seconds=20)
+        consumers.drain(settle_seconds=60)
         sender.deliver_all()
         desk.click(f"a[href='/console/webhooks/{endpoint.pk}/']")
         desk.wait_for_url(f"**/console/webhooks/{endpoint.pk}/")

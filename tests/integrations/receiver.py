@@ -38,7 +38,10 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender died mid-request: nothing arrived
+                return
             with receiver.lock:
                 status, delay = receiver.script.pop(0) if receiver.script else (204, 0.0)
             with receiver.lock:
