@@ -1,5 +1,6 @@
 """Reads for delivery pages and endpoints, through access gates, in bounded queries."""
 
+from datetime import datetime
 from typing import Any, cast
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -14,8 +15,8 @@ from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
 
 from .events import InstructionCarriedOut
+from .models import CLOSED_STATUSES, Delivery, DeliverySettings, PickupPoint, ReturnRequest
 from .models import FINAL_STATUSES as FINAL_DELIVERY_STATUSES
-from .models import Delivery, DeliverySettings, PickupPoint, ReturnRequest
 from .proactive import CHOICES
 from .promise import delivery_promise
 
@@ -66,7 +67,7 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
         "window_start": d.window_start,
         "window_end": d.window_end,
         "cutoff": d.cutoff_at,
-        "changeable": not d.is_final and (d.needs_choice or now < d.cutoff_at),
+        "changeable": delivery_out_light(d, now=now),
         "needs_choice": d.needs_choice,
         "problem": d.problem_reason,
         "choices": CHOICES if d.needs_choice else [],
@@ -212,12 +213,15 @@ def orders_for_staff(
     )
 
 
-def delivery_out_light(d: Delivery) -> bool:
-    """Whether the customer may change it now (no extra queries)."""
+def delivery_out_light(d: Delivery, *, now: datetime | None = None) -> bool:
+    """Whether the customer may change it now (no extra queries): not once the parcel is
+    out for delivery, delivered or cancelled (``CLOSED_STATUSES``), nor when final."""
     return (
         not d.is_final
+        and d.status not in CLOSED_STATUSES
         and d.status != "available_for_pickup"
-        and (d.needs_choice or timezone.now() < d.cutoff_at)
+        and d.order.status != "cancelled"
+        and (d.needs_choice or (now or timezone.now()) < d.cutoff_at)
     )
 
 
