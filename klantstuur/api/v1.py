@@ -22,6 +22,7 @@ from .feedback import router as feedback_router
 from .floor import router as floor_router
 from .orders import router as orders_router
 from .pagination import PageParams, page
+from .returns import router as returns_router
 from .serializers import (
     customer_out,
     event_out,
@@ -352,3 +353,4 @@ api.add_router("/", orders_router)
 api.add_router("/", floor_router)
 api.add_router("/", delivery_router)
 api.add_router("/", feedback_router)
+api.add_router("/", returns_router)

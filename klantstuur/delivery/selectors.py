@@ -15,10 +15,18 @@ from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
 
 from .events import InstructionCarriedOut
-from .models import CLOSED_STATUSES, Delivery, DeliverySettings, PickupPoint, ReturnRequest
+from .models import (
+    CLOSED_STATUSES,
+    Delivery,
+    DeliverySettings,
+    PickupPoint,
+    ReturnLine,
+    ReturnRequest,
+)
 from .models import FINAL_STATUSES as FINAL_DELIVERY_STATUSES
 from .proactive import CHOICES
 from .promise import delivery_promise
+from .tracking import carrier_of, expected, headline
 
 NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
 
@@ -26,7 +34,7 @@ NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
 def _deliveries() -> QuerySet[Delivery]:
     return Delivery.objects.select_related(
         "order__need__owner",
-        "order__business",
+        "order__business__delivery_settings",
         "promised_window",
         "requested_window",
         "pickup_point",
@@ -64,6 +72,10 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
             "place": d.promised_place,
         },
         "promise": delivery_promise(d),
+        "carrier": carrier_of(d),
+        "tracking_number": d.tracking_number,
+        "expected": expected(d),
+        "headline": headline(d, now=now),
         "window_start": d.window_start,
         "window_end": d.window_end,
         "cutoff": d.cutoff_at,
@@ -87,7 +99,7 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
     order = one(
         Order.objects.select_related(
             "need__owner",
-            "business",
+            "business__delivery_settings",
             "delivery__promised_window",
             "delivery__requested_window",
             "delivery__pickup_point",
@@ -279,7 +291,13 @@ def settings_for_webhook(*, slug: str) -> DeliverySettings | None:
 
 def return_with_owner(*, return_id: int) -> ReturnRequest:
     """A return the caller has just been let through to, with the need's owner (to show)."""
-    return ReturnRequest.objects.select_related("need__owner").get(pk=return_id)
+    return (
+        ReturnRequest.objects.select_related("need__owner")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("line__item"))
+        )
+        .get(pk=return_id)
+    )
 
 
 def pickup_points_of(*, business_id: int) -> QuerySet[PickupPoint]:

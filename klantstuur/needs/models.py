@@ -294,6 +294,7 @@ class EventKind(models.TextChoices):
     RETURN_STARTED = "return_started", _("Return started")
     RETURN_ARRIVED = "return_arrived", _("Return arrived")
     ERASURE_REQUESTED = "erasure_requested", _("Erasure requested")
+    ERASURE_WITHDRAWN = "erasure_withdrawn", _("Erasure withdrawn")
     CUSTOMER_ERASED = "customer_erased", _("Personal data erased")
     # feedback and measurement
     FEEDBACK_GIVEN = "feedback_given", _("Feedback")

@@ -2,6 +2,7 @@
 409 naming why, and what is still possible (a neighbour or a pickup point through the
 carrier when it allows that, else a return)."""
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -111,3 +112,19 @@ def test_a_failed_attempt_after_the_van_left_opens_the_choice_again(
     )
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "scheduled"
+
+
+def test_the_delivery_names_carrier_tracking_number_and_expected_window(
+    world: World, api: Any, shop: dict[str, Any]
+) -> None:
+    DeliverySettings.objects.filter(business=world.x).update(carrier_name="PostNL")
+    order = _order(api, world, shop)
+    body = api(world.customer_a).get(f"{API}/me/orders/{order.pk}/delivery").json()
+    d = Delivery.objects.get(order=order)
+    assert body["carrier"] == "PostNL"
+    assert body["tracking_number"] == ""
+    assert {k: datetime.fromisoformat(v) for k, v in body["expected"].items()} == {
+        "from": d.window_start,
+        "to": d.window_end,
+    }
+    assert body["headline"] == "Expected tomorrow between 18:00 and 21:00"

@@ -307,6 +307,19 @@ API_ROUTES: dict[str, Route] = {
     "POST /api/v1/me/orders/{order_id}/returns": _api(
         ME_OBJ, "post", "/me/orders/{delivered}/returns", {"reason": "x", "method": "pickup"}
     ),
+    # issue #14: calendar file, return reasons, return label, erasure withdrawn
+    "GET /api/v1/me/orders/{order_id}/delivery.ics": _api(
+        ME_OBJ, "get", "/me/orders/{order}/delivery.ics"
+    ),
+    "GET /api/v1/return-reasons": _api(
+        {"anonymous": 401, "customer_y": SCOPED, "stranger": SCOPED, "carrier": 403},
+        "get",
+        "/return-reasons",
+    ),
+    "GET /api/v1/me/returns/{return_id}/label.svg": _api(
+        ME_OBJ, "get", "/me/returns/{return}/label.svg"
+    ),
+    "DELETE /api/v1/me/erasure": _api(ME_SELF, "delete", "/me/erasure"),
     "POST /api/v1/returns/{return_id}/arrived": _api(
         STAFF_OBJ, "post", "/returns/{return}/arrived", {}
     ),
