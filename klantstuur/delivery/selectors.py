@@ -134,6 +134,9 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
     returns = list(
         ReturnRequest.objects.filter(order_id=order.pk)
         .select_related("need__owner")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("line__item"))
+        )
         .order_by("-id")
     )
     return {"order": order, "delivery": delivery, "alert": alert, "returns": returns}
@@ -169,9 +172,14 @@ def notice_out(e: JournalEvent) -> dict[str, Any]:
 
 
 def orders_with_delivery(*, customer: Customer) -> QuerySet[Order]:
+    """The customer's orders, newest first, with what is in each (item names) and their
+    delivery (whether the customer's choice is needed): three queries a page."""
     return (
         Order.objects.filter(customer=customer)
         .select_related("need__owner", "delivery__promised_window")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("id"))
+        )
         .order_by("-created_at", "-id")
     )
 

@@ -510,6 +510,10 @@ PAGE_ROUTES: dict[str, Route] = {
     "portal_orders:return_start": _page(
         PORTAL_OBJ, "post", "/portal/orders/{delivered}/return", {"reason": "x", "method": "pickup"}
     ),
+    "portal_orders:calendar": _page(PORTAL_OBJ, "get", "/portal/orders/{order}/delivery.ics"),
+    "portal_orders:return_label": _page(
+        PORTAL_OBJ, "get", "/portal/orders/returns/{return}/label/"
+    ),
     "portal_orders:instructions": _page(
         PORTAL_SELF,
         "post",
