@@ -525,7 +525,12 @@ PAGE_ROUTES: dict[str, Route] = {
     ),
     "portal_orders:my_data": _page(PORTAL_LIST, "get", "/portal/orders/my-data/"),
     "portal_orders:export": _page(PORTAL_LIST, "get", "/portal/orders/my-data/export.json"),
-    "portal_orders:erasure": _page(PORTAL_SELF, "post", "/portal/orders/my-data/erasure"),
+    "portal_orders:erasure": _page(
+        PORTAL_SELF, "post", "/portal/orders/my-data/erasure", {"confirm": "on"}
+    ),
+    "portal_orders:erasure_withdraw": _page(
+        PORTAL_SELF, "post", "/portal/orders/my-data/erasure/withdraw"
+    ),
     "portal_orders:notifications": _page(PORTAL_LIST, "get", "/portal/orders/notifications/"),
     # portal: feedback
     "portal_feedback:rate": _page(

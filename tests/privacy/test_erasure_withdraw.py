@@ -42,3 +42,33 @@ def test_a_pending_erasure_is_withdrawn_and_nothing_is_erased(world: World, api:
     assert Customer.objects.get(pk=a.pk).erased_at is None
     assert_error(me.delete(f"{API}/me/erasure"), 409)
     assert_error(api(world.owner).delete(f"{API}/me/erasure"), 403)
+
+
+def test_the_page_asks_first_says_what_is_open_in_words_and_lets_withdraw(
+    world: World, login: Any
+) -> None:
+    need = open_need(world.customer_a)
+    web = login(world.customer_a)
+    r = web.post("/portal/orders/my-data/erasure", {})
+    assert r.status_code == 422
+    assert "Vink het vakje aan om te bevestigen." in r.content.decode()
+    assert Customer.objects.get(pk=world.customer_a.pk).erasure_requested_at is None
+    r = web.post("/portal/orders/my-data/erasure", {"confirm": "on"})
+    assert r.status_code == 302
+    body = web.get("/portal/orders/my-data/").content.decode()
+    assert "<li>een vraag of verzoek dat nog openstaat</li>" in body
+    assert "open_needs" not in body
+    # The owner sees it on the customer's need.
+    staff = login(need.owner).get(f"/console/needs/{need.pk}/").content.decode()
+    assert 'id="erasure-pending"' in staff
+    assert (
+        login(world.customer_b).post("/portal/orders/my-data/erasure/withdraw").status_code == 302
+    )
+    assert Customer.objects.get(pk=world.customer_a.pk).erasure_requested_at is not None
+    r = web.post("/portal/orders/my-data/erasure/withdraw")
+    assert r.status_code == 302
+    assert Customer.objects.get(pk=world.customer_a.pk).erasure_requested_at is None
+    assert (
+        'id="erasure-pending"'
+        not in login(need.owner).get(f"/console/needs/{need.pk}/").content.decode()
+    )

@@ -192,3 +192,12 @@ class PreferencesForm(forms.Form):
     notify_by_email = forms.BooleanField(
         label=_("Also tell me by e-mail (not only in the portal)"), required=False
     )
+
+
+class ErasureForm(forms.Form):
+    """Erasure asks first: it cannot be undone once carried out."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, erase my data. I understand this cannot be undone once it is carried out."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )

@@ -21,5 +21,6 @@ urlpatterns = [
     path("my-data/", views.my_data, name="my_data"),
     path("my-data/export.json", views.export, name="export"),
     path("my-data/erasure", views.erasure, name="erasure"),
+    path("my-data/erasure/withdraw", views.erasure_withdraw, name="erasure_withdraw"),
     path("notifications/", views.notifications, name="notifications"),
 ]

@@ -26,7 +26,14 @@ from klantstuur.orders.checkpoints import label
 from klantstuur.portal.access import customer_page
 from klantstuur.privacy import services as privacy
 
-from .forms import FIELD_MAP, ChangeForm, InstructionForm, PreferencesForm, ReturnForm
+from .forms import (
+    FIELD_MAP,
+    ChangeForm,
+    ErasureForm,
+    InstructionForm,
+    PreferencesForm,
+    ReturnForm,
+)
 
 
 def _points(me: Customer) -> list[tuple[str, str]]:
@@ -328,6 +335,12 @@ def my_data(request: HttpRequest, me: Customer) -> HttpResponse:
             )
             messages.success(request, _("Your preferences are saved."))
             return redirect("portal_orders:my_data")
+    return _my_data_page(request, me, form, ErasureForm(), status)
+
+
+def _my_data_page(
+    request: HttpRequest, me: Customer, form: Any, erasure_form: Any, status: int
+) -> HttpResponse:
     return render(
         request,
         "delivery/my_data.html",
@@ -335,7 +348,10 @@ def my_data(request: HttpRequest, me: Customer) -> HttpResponse:
             "me": me,
             "nav": "my_data",
             "form": form,
-            "waiting_for": privacy.open_obligations(me) if me.erasure_requested_at else [],
+            "erasure_form": erasure_form,
+            "waiting_for": privacy.obligations_in_words(
+                privacy.open_obligations(me) if me.erasure_requested_at else []
+            ),
         },
         status=status,
     )
@@ -354,6 +370,10 @@ def export(request: HttpRequest, me: Customer) -> HttpResponse:
 @require_POST
 @customer_page
 def erasure(request: HttpRequest, me: Customer) -> HttpResponse:
+    form = ErasureForm(request.POST)
+    if not form.is_valid():
+        prefs = PreferencesForm(initial={"notify_by_email": me.notify_by_email})
+        return _my_data_page(request, me, prefs, form, 422)
     try:
         privacy.erasure_request(customer=me)
     except DomainError as exc:
@@ -362,6 +382,18 @@ def erasure(request: HttpRequest, me: Customer) -> HttpResponse:
         messages.success(
             request, _("Erasure requested. We carry it out as soon as nothing is open any more.")
         )
+    return redirect("portal_orders:my_data")
+
+
+@require_POST
+@customer_page
+def erasure_withdraw(request: HttpRequest, me: Customer) -> HttpResponse:
+    try:
+        privacy.erasure_withdraw(customer=me)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your request is withdrawn: nothing is erased."))
     return redirect("portal_orders:my_data")
 
 
