@@ -113,3 +113,23 @@ def test_the_calendar_button_gives_the_orders_customer_its_file(
     with translation.override("nl"):
         assert b"Bezorging van bestelling" in r.content
     assert login(world.customer_b).get(f"/portal/orders/{order.pk}/delivery.ics").status_code == 404
+
+
+def test_staff_set_the_tracking_number_and_the_customer_sees_it(
+    world: World, api: Any, login: Any, shop: dict[str, Any]
+) -> None:
+    order = _order(api, world, shop)
+    stranger = login(world.stranger).post(
+        f"/console/delivery/orders/{order.pk}/tracking", {"tracking_number": "X"}
+    )
+    assert stranger.status_code == 404
+    assert Delivery.objects.get(order=order).tracking_number == ""
+    r = login(world.owner).post(
+        f"/console/delivery/orders/{order.pk}/tracking",
+        {"carrier": "PostNL", "tracking_number": "3STEST42"},
+    )
+    assert r.status_code == 302
+    body = login(world.customer_a).get(f"/portal/orders/{order.pk}/").content.decode()
+    assert '<dd id="carrier">PostNL</dd>' in body and "<code>3STEST42</code>" in body
+    got = api(world.customer_a).get(f"{API}/me/orders/{order.pk}/delivery").json()
+    assert (got["carrier"], got["tracking_number"]) == ("PostNL", "3STEST42")

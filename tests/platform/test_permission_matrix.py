@@ -481,6 +481,9 @@ PAGE_ROUTES: dict[str, Route] = {
     "console_delivery:scan": _page(
         CONSOLE_OBJ, "post", "/console/delivery/orders/{order}/scan", {"code": "picked"}
     ),
+    "console_delivery:tracking": _page(
+        CONSOLE_OBJ, "post", "/console/delivery/orders/{order}/tracking", {"tracking_number": "X1"}
+    ),
     "console_delivery:out_of_stock": _page(
         CONSOLE_OBJ,
         "post",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 from klantstuur.customers.models import Customer
+from klantstuur.needs.events import internal_note
 from klantstuur.needs.journal import record
 from klantstuur.needs.models import Need
 from klantstuur.orders.models import Order, OrderStatus
@@ -28,7 +29,7 @@ from ..models import (
 )
 from ..promise import stored_promise
 from .options import local_text, slot_times, slots_still_possible
-from .requests import Spec, delivery_request_parse
+from .requests import Spec, delivery_request_parse, text_clean
 
 # --- capacity --------------------------------------------------------------------------
 
@@ -294,6 +295,40 @@ def delivery_change(
         spec = delivery_request_parse(business, request, now=now, current=delivery)
         delivery_move(delivery, spec, now=now, actor_customer=customer)
     return delivery
+
+
+def delivery_tracking_set(
+    *, staff: StaffMember, order_id: int, carrier: Any, tracking_number: Any
+) -> Delivery:
+    """Staff name the carrier and its tracking number (when no carrier event did); the
+    note for colleagues on the order's need, in the same transaction."""
+    carrier = text_clean(carrier, field="carrier", max_len=100, required=False)
+    number = text_clean(tracking_number, field="tracking_number", max_len=60)
+    now = timezone.now()
+    with transaction.atomic():
+        found = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("order__need")
+            .filter(order_id=order_id, business_id=staff.business_id)
+            .first()
+        )
+        if found is None:
+            raise NotFound(_("No such order, or it has no delivery."))
+        found.tracking_number = number
+        if carrier:
+            found.carrier = carrier
+        found.updated_at = now
+        found.save(update_fields=["tracking_number", "carrier", "updated_at"])
+        record(
+            internal_note(
+                _("Tracking number set: %(n)s (%(carrier)s)")
+                % {"n": number, "carrier": found.carrier or "—"}
+            ),
+            need=found.order.need,
+            actor_staff=staff,
+            at=now,
+        )
+    return found
 
 
 # --- the order cancelled ----------------------------------------------------------------
