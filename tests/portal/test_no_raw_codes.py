@@ -17,12 +17,12 @@ from klantstuur.delivery.models import (
     ReturnStatus,
 )
 from klantstuur.delivery.notify import REASON_LABELS
-from klantstuur.needs.models import EventKind, NeedKind, NeedStatus
+from klantstuur.needs.models import EventKind, NeedStatus
 from klantstuur.orders.checkpoints import CheckpointCode
 from klantstuur.orders.models import OrderStatus
 from klantstuur.privacy.erasure import OBLIGATION_WORDS
 from tests.conftest import World
-from tests.delivery.test_api import API, _order, commits, shop  # noqa: F401
+from tests.delivery.test_api import API, _order, commits, shop
 
 __all__ = ["commits", "shop"]
 
