@@ -22,10 +22,10 @@ class DeliverySettings(models.Model):
     # Standard Webhooks secret ("whsec_" + base64), shared with the carrier.
     webhook_secret = models.CharField(max_length=120, blank=True, default="")
     # The carrier that delivers (shown on the tracking page unless an event names another).
-    carrier_name = models.CharField(max_length=100, blank=True, default="")
+    carrier_name = models.CharField(max_length=100, blank=True, default="", db_default="")
     # Whether the carrier can still redirect a parcel that is out for delivery (to a
     # neighbour or a pickup point) when the customer is not at home.
-    carrier_allows_redirect = models.BooleanField(default=False)
+    carrier_allows_redirect = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name_plural = "delivery settings"
@@ -191,8 +191,9 @@ class Delivery(models.Model):
     )
     last_carrier_at = models.DateTimeField(null=True, blank=True)
     # Who carries it and their number for it: from a carrier event or set by staff.
-    carrier = models.CharField(max_length=100, blank=True, default="")
-    tracking_number = models.CharField(max_length=60, blank=True, default="")
+    # (db_default: rows inserted by hand-written SQL, e.g. the benchmarks' generator)
+    carrier = models.CharField(max_length=100, blank=True, default="", db_default="")
+    tracking_number = models.CharField(max_length=60, blank=True, default="", db_default="")
     # Bumped by every change (the calendar file's SEQUENCE follows it); instructions and alerts fire once per version.
     version = models.PositiveIntegerField(default=1)
     # The need a delivery problem was brought to (reused for the next problem).
@@ -336,12 +337,15 @@ class ReturnRequest(models.Model):
         max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED
     )
     # The business's reason code (ReturnReason.code), when chosen from its list.
-    reason_code = models.SlugField(max_length=40, blank=True, default="")
+    reason_code = models.SlugField(max_length=40, blank=True, default="", db_default="")
     outcome = models.CharField(
-        max_length=10, choices=ReturnOutcome.choices, default=ReturnOutcome.REFUND
+        max_length=10,
+        choices=ReturnOutcome.choices,
+        default=ReturnOutcome.REFUND,
+        db_default=ReturnOutcome.REFUND,
     )
     # The code on the return label, shown at the drop-off or to the courier.
-    label_code = models.CharField(max_length=20, blank=True, default="")
+    label_code = models.CharField(max_length=20, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
     arrived_at = models.DateTimeField(null=True, blank=True)
 
