@@ -277,6 +277,9 @@ def staff_tracking(*, staff: StaffMember, order_id: int) -> dict[str, Any]:
     returns = list(
         ReturnRequest.objects.filter(order_id=order.pk)
         .select_related("need__owner")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("line__item"))
+        )
         .order_by("-id")
     )
     needs = [order.need]

@@ -53,6 +53,8 @@ def headline(d: Delivery, *, now: datetime | None = None) -> str:
         return _("Your choice is needed")
     start, end = timezone.localtime(d.window_start, tz), timezone.localtime(d.window_end, tz)
     today = timezone.localtime(now, tz).date()
+    if d.status == _S.OUT_FOR_DELIVERY and start.date() != today:
+        return _("Out for delivery: the driver brings it today")
     times = {"from": time_format(start.time(), "H:i"), "to": time_format(end.time(), "H:i")}
     if start.date() == today:
         return _("Expected today between %(from)s and %(to)s") % times

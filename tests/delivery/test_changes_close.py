@@ -64,6 +64,7 @@ def test_it_refuses_a_change_once_out_for_delivery_naming_why(
     assert list(SlotLoad.objects.order_by("id").values_list("key", "date", "booked")) == loads
     got = api(world.customer_a).get(f"{API}/me/orders/{order.pk}/delivery").json()
     assert got["changeable"] is False
+    assert got["headline"] == "Out for delivery: the driver brings it today"
 
 
 def test_it_refuses_a_change_once_delivered_offering_a_return(

@@ -67,7 +67,7 @@ def test_it_lists_the_businesss_reasons_in_the_readers_language(world: World, ap
 
 
 def test_a_customer_returns_one_of_two_items_with_a_reason_and_gets_a_label(
-    world: World, api: Any, delivered: Order
+    world: World, api: Any, login: Any, delivered: Order
 ) -> None:
     brakes, _bell = _lines(delivered)
     me = api(world.customer_a)
@@ -105,6 +105,9 @@ def test_a_customer_returns_one_of_two_items_with_a_reason_and_gets_a_label(
     assert svg.content.startswith(b"<?xml") and ret.label_code.encode() in svg.content
     for other in (world.customer_b, world.customer_y):
         assert_error(api(other).get(body["label"]["qr_svg_url"]), 404)
+    staff_page = login(need.owner).get(f"/console/delivery/orders/{delivered.pk}/")
+    assert ret.label_code in staff_page.content.decode()
+    assert "<li>1× Remblokken</li>" in staff_page.content.decode()
     # The exchange follows on arrival: a replacement of what the items cost, by the owner.
     owner = api(need.owner)
     r = owner.post(f"{API}/returns/{ret.pk}/arrived", {})
