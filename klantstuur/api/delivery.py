@@ -2,10 +2,10 @@
 instructions, returns, and the customer's own data (export, erasure)."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -16,11 +16,10 @@ from klantstuur.businesses.models import Business, Role, StaffMember
 from klantstuur.businesses.selectors import carrier_account
 from klantstuur.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from klantstuur.customers.models import Customer
-from klantstuur.delivery import returns as return_services
 from klantstuur.delivery import selectors
+from klantstuur.delivery.calendar import delivery_ics
 from klantstuur.delivery.instructions import services as instruction_services
 from klantstuur.delivery.instructions.engine import describe
-from klantstuur.delivery.models import ReturnRequest
 from klantstuur.delivery.services import booking, ingest
 from klantstuur.delivery.services import options as choices
 from klantstuur.delivery.webhooks import webhook_receipt_record
@@ -112,12 +111,21 @@ class SlotOut(Schema):
     place: dict[str, Any]
 
 
+class ExpectedOut(Schema):
+    from_: datetime = Field(alias="from")
+    to: datetime
+
+
 class DeliveryOut(Schema):
     order_id: int
     status: str
     requested: SlotOut
     promised: SlotOut
     promise: str
+    carrier: str
+    tracking_number: str
+    expected: ExpectedOut | None
+    headline: str
     window_start: datetime
     window_end: datetime
     cutoff: datetime
@@ -136,7 +144,7 @@ class DeliveryIn(In):
     place: dict[str, Any] | None = None
 
 
-@router.get("/me/orders/{order_id}/delivery", response=DeliveryOut)
+@router.get("/me/orders/{order_id}/delivery", response=DeliveryOut, by_alias=True)
 def my_delivery(request: HttpRequest, order_id: int) -> Any:
     who = auth.customer(request)
     return selectors.delivery_out(
@@ -144,7 +152,17 @@ def my_delivery(request: HttpRequest, order_id: int) -> Any:
     )
 
 
-@router.put("/me/orders/{order_id}/delivery", response=DeliveryOut)
+@router.get("/me/orders/{order_id}/delivery.ics", response={200: None})
+def my_delivery_calendar(request: HttpRequest, order_id: int) -> Any:
+    """The promised window as a calendar event: stable UID, SEQUENCE rising with changes."""
+    who = auth.customer(request)
+    d = selectors.delivery_for_customer(customer=who, order_id=_id(order_id))
+    response = HttpResponse(delivery_ics(d), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="delivery-{d.order_id}.ics"'
+    return response
+
+
+@router.put("/me/orders/{order_id}/delivery", response=DeliveryOut, by_alias=True)
 def my_delivery_change(request: HttpRequest, order_id: int, payload: DeliveryIn) -> Any:
     who = auth.customer(request)
     order = order_for_customer(customer=who, order_id=_id(order_id))
@@ -155,7 +173,7 @@ def my_delivery_change(request: HttpRequest, order_id: int, payload: DeliveryIn)
     return selectors.delivery_out(selectors.delivery_for_customer(customer=who, order_id=order.pk))
 
 
-@router.get("/orders/{order_id}/delivery", response=DeliveryOut)
+@router.get("/orders/{order_id}/delivery", response=DeliveryOut, by_alias=True)
 def staff_delivery(request: HttpRequest, order_id: int) -> Any:
     me = auth.staff(request)
     out = selectors.delivery_out(selectors.delivery_for_staff(staff=me, order_id=_id(order_id)))
@@ -174,6 +192,8 @@ class CarrierEventIn(In):
     note: str = Field(default="", max_length=500)
     reason: str = Field(default="", max_length=40)
     event_id: str = Field(default="", max_length=100)
+    carrier: str = Field(default="", max_length=100)
+    tracking_number: str = Field(default="", max_length=60)
 
 
 class CarrierEventOut(Schema):
@@ -230,6 +250,8 @@ def _ingest(me: StaffMember, payload: CarrierEventIn, source: str = "api") -> in
         reason=payload.reason,
         external_id=payload.event_id,
         source=source,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
     )
 
 
@@ -451,20 +473,31 @@ class ErasureOut(Schema):
     requested_at: datetime | None
     erased_at: datetime | None
     waiting_for: list[str]
+    # The same in the reader's language.
+    waiting_for_words: list[str]
+
+
+def _erasure_out(who: Customer) -> dict[str, Any]:
+    waiting = privacy.open_obligations(who) if who.erasure_requested_at else []
+    return {
+        "requested_at": who.erasure_requested_at,
+        "erased_at": who.erased_at,
+        "waiting_for": waiting,
+        "waiting_for_words": privacy.obligations_in_words(waiting),
+    }
 
 
 @router.post("/me/erasure", response={202: ErasureOut})
 def my_erasure(request: HttpRequest) -> Any:
     who = auth.customer(request)
-    updated = privacy.erasure_request(customer=who)
-    return Status(
-        202,
-        {
-            "requested_at": updated.erasure_requested_at,
-            "erased_at": updated.erased_at,
-            "waiting_for": privacy.open_obligations(updated),
-        },
-    )
+    return Status(202, _erasure_out(privacy.erasure_request(customer=who)))
+
+
+@router.delete("/me/erasure", response=ErasureOut)
+def my_erasure_withdraw(request: HttpRequest) -> Any:
+    """Withdraw a pending erasure request (409 when none is pending or it is done)."""
+    who = auth.customer(request)
+    return _erasure_out(privacy.erasure_withdraw(customer=who))
 
 
 class PreferencesIn(In):
@@ -501,66 +534,3 @@ class NoticePage(Schema):
 def my_notifications(request: HttpRequest, params: Query[PageParams]) -> Any:
     who = auth.customer(request)
     return page(selectors.notices_of(customer=who), params, selectors.notice_out)
-
-
-# --- returns ----------------------------------------------------------------------------------
-
-
-class ReturnIn(In):
-    reason: str = Field(max_length=2000)
-    method: Literal["pickup", "dropoff"]
-    pickup_point: str | None = Field(default=None, max_length=40)
-
-
-class ReturnOut(Schema):
-    id: int
-    order_id: int
-    need_id: int
-    status: str
-    method: str
-    reason: str
-    owner: dict[str, Any]
-    created_at: datetime
-    arrived_at: datetime | None
-
-
-def _return_out(ret: ReturnRequest) -> dict[str, Any]:
-    return {
-        "id": ret.pk,
-        "order_id": ret.order_id,
-        "need_id": ret.need_id,
-        "status": ret.status,
-        "method": ret.method,
-        "reason": ret.reason,
-        "owner": {"id": ret.need.owner_id, "name": ret.need.owner.name},
-        "created_at": ret.created_at,
-        "arrived_at": ret.arrived_at,
-    }
-
-
-@router.post("/me/orders/{order_id}/returns", response={201: ReturnOut})
-def my_return_start(request: HttpRequest, order_id: int, payload: ReturnIn) -> Any:
-    who = auth.customer(request)
-    order = order_for_customer(customer=who, order_id=_id(order_id))
-    ret = return_services.return_start(
-        customer=who,
-        order=order,
-        reason=payload.reason,
-        method=payload.method,
-        pickup_point=payload.pickup_point,
-    )
-    return Status(201, _return_out(selectors.return_with_owner(return_id=ret.pk)))
-
-
-class ArrivedIn(In):
-    refund_cents: StrictInt | None = Field(default=None, ge=0, le=100_000_000)
-
-
-@router.post("/returns/{return_id}/arrived", response=ReturnOut)
-def return_arrived(request: HttpRequest, return_id: int, payload: ArrivedIn) -> Any:
-    me = auth.staff(request)
-    if not 1 <= return_id <= MAX_ID:
-        raise NotFound(_("No such return."))
-    ret = return_services.return_for_staff(staff=me, return_id=return_id)
-    ret = return_services.return_arrived(staff=me, ret=ret, refund_cents=payload.refund_cents)
-    return _return_out(selectors.return_with_owner(return_id=ret.pk))

@@ -26,6 +26,7 @@ from .mail import router as mail_router
 from .openapi import DocumentedErrorsAPI
 from .orders import router as orders_router
 from .pagination import PageParams, page
+from .returns import router as returns_router
 from .serializers import (
     customer_out,
     event_out,
@@ -359,3 +360,4 @@ api.add_router("/", feedback_router)
 api.add_router("/", mail_router)
 api.add_router("/", integrations_router)
 api.add_router("/", community_router)
+api.add_router("/", returns_router)

@@ -84,7 +84,7 @@ class RemedyForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0,00"}),
     )
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+    note = forms.CharField(label=_("Note to the customer"), max_length=2000, required=False)
 
     def clean_amount(self) -> int:
         """ "12,50", "12.50", "€ 12" -> cents."""

@@ -63,12 +63,22 @@ class DeliveryProblem(TypedDict):
     owner: Person
 
 
+class ReturnedLine(TypedDict):
+    line_id: int
+    quantity: int
+
+
 class ReturnStarted(TypedDict):
     order_id: int
     return_id: int
     method: str
     pickup_point: str | None
     reason: str
+    # Since #14: what goes back, why (the business's reason code), and what follows.
+    lines: NotRequired[list[ReturnedLine]]
+    reason_code: NotRequired[str]
+    outcome: NotRequired[str]
+    label_code: NotRequired[str]
 
 
 class ReturnArrived(TypedDict):
@@ -154,13 +164,17 @@ def delivery_problem(
     return Entry(EventKind.ALERT, data)
 
 
-def return_started(ret: ReturnRequest) -> Entry[ReturnStarted]:
+def return_started(ret: ReturnRequest, *, lines: dict[int, int]) -> Entry[ReturnStarted]:
     data: ReturnStarted = {
         "order_id": ret.order_id,
         "return_id": ret.pk,
         "method": ret.method,
         "pickup_point": ret.pickup_point.name if ret.pickup_point else None,
         "reason": ret.reason,
+        "lines": [{"line_id": pk, "quantity": q} for pk, q in lines.items()],
+        "reason_code": ret.reason_code,
+        "outcome": ret.outcome,
+        "label_code": ret.label_code,
     }
     return Entry(EventKind.RETURN_STARTED, data)
 

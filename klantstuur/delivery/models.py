@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from klantstuur.businesses.models import Business
 from klantstuur.customers.models import Customer
 from klantstuur.needs.models import Need
-from klantstuur.orders.models import Checkpoint, Order
+from klantstuur.orders.models import Checkpoint, Order, OrderLine
 
 
 class DeliverySettings(models.Model):
@@ -21,6 +21,11 @@ class DeliverySettings(models.Model):
     horizon_days = models.PositiveSmallIntegerField(default=14)
     # Standard Webhooks secret ("whsec_" + base64), shared with the carrier.
     webhook_secret = models.CharField(max_length=120, blank=True, default="")
+    # The carrier that delivers (shown on the tracking page unless an event names another).
+    carrier_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    # Whether the carrier can still redirect a parcel that is out for delivery (to a
+    # neighbour or a pickup point) when the customer is not at home.
+    carrier_allows_redirect = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name_plural = "delivery settings"
@@ -152,6 +157,9 @@ def can_transition(old: str, new: str, by: str) -> bool:
 FINAL_STATUSES = tuple(s for s in _S if not any(old == s for old, _new in TRANSITIONS))
 # The customer may choose again at any time in these (the promise broke).
 BROKEN_STATUSES = tuple(s for s in _S if can_transition(s, _S.SCHEDULED, "choice"))
+# Changes close in these: the van has left, the parcel is delivered, or the order is
+# cancelled; nothing the customer chooses can reach it any more (409 naming why).
+CLOSED_STATUSES = (_S.OUT_FOR_DELIVERY, _S.DELIVERED, _S.CANCELLED)
 # Watched by the "promise about to break" sweep: booked or with the carrier, not yet out.
 UNDERWAY_STATUSES = (_S.SCHEDULED, _S.IN_TRANSIT)
 
@@ -182,7 +190,11 @@ class Delivery(models.Model):
         max_length=24, choices=DeliveryStatus.choices, default=DeliveryStatus.SCHEDULED
     )
     last_carrier_at = models.DateTimeField(null=True, blank=True)
-    # Bumped by every change; instructions and alerts fire once per version.
+    # Who carries it and their number for it: from a carrier event or set by staff.
+    # (db_default: rows inserted by hand-written SQL, e.g. the benchmarks' generator)
+    carrier = models.CharField(max_length=100, blank=True, default="", db_default="")
+    tracking_number = models.CharField(max_length=60, blank=True, default="", db_default="")
+    # Bumped by every change (the calendar file's SEQUENCE follows it); instructions and alerts fire once per version.
     version = models.PositiveIntegerField(default=1)
     # The need a delivery problem was brought to (reused for the next problem).
     problem_need = models.ForeignKey(
@@ -282,12 +294,41 @@ class ReturnStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class ReturnOutcome(models.TextChoices):
+    REFUND = "refund", _("My money back")
+    EXCHANGE = "exchange", _("The same item again")
+
+
+class ReturnReason(models.Model):
+    """A reason a customer may give for a return: the business's own list (admin)."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="return_reasons")
+    code = models.SlugField(max_length=40)
+    label_nl = models.CharField(max_length=120)
+    label_en = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "code"], name="return_reason_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label_en
+
+    def label_in(self, language: str) -> str:
+        return self.label_nl if (language or "").startswith("nl") else self.label_en
+
+
 class ReturnRequest(models.Model):
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="returns")
     need = models.OneToOneField(Need, on_delete=models.PROTECT, related_name="return_request")
-    reason = models.TextField()
+    # The customer's own words (optional beside a reason code).
+    reason = models.TextField(blank=True, default="")
     method = models.CharField(max_length=10, choices=ReturnMethod.choices)
     pickup_point = models.ForeignKey(
         PickupPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -295,17 +336,48 @@ class ReturnRequest(models.Model):
     status = models.CharField(
         max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED
     )
+    # The business's reason code (ReturnReason.code), when chosen from its list.
+    reason_code = models.SlugField(max_length=40, blank=True, default="", db_default="")
+    outcome = models.CharField(
+        max_length=10,
+        choices=ReturnOutcome.choices,
+        default=ReturnOutcome.REFUND,
+        db_default=ReturnOutcome.REFUND,
+    )
+    # The code on the return label, shown at the drop-off or to the courier.
+    label_code = models.CharField(max_length=20, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
     arrived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
+                fields=["label_code"], condition=~Q(label_code=""), name="return_label_unique"
+            ),
+            models.UniqueConstraint(
                 fields=["order"],
                 condition=Q(status="requested"),
                 name="one_open_return_per_order",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
         return f"return of order {self.order_id}"
+
+
+class ReturnLine(models.Model):
+    """One order line (and how many of it) in a return: never more than was delivered."""
+
+    ret = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ret", "line"], name="return_line_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="return_line_quantity"),
+        ]
+        indexes = [models.Index(fields=["line"])]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of line {self.line_id}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from klantstuur.needs.models import EventKind, JournalEvent
+from klantstuur.orders.models import OrderLine
 
 from . import hooks
 from .events import DeliveryProblem
@@ -90,12 +91,25 @@ def send_alert(event_id: int) -> int:
         return 0
     problem = cast(DeliveryProblem, event.data)
     order_id = problem.get("order_id")
+    items = ", ".join(
+        f"{q}× {name}"
+        for q, name in OrderLine.objects.filter(order_id=order_id)
+        .order_by("id")
+        .values_list("quantity", "item__name")
+    )
     with translation.override(language or customer.language or "nl"):
         link = settings.SITE_URL + reverse("portal_orders:order", args=[order_id])
+        subject = _("Your order #%(id)s: %(what)s") % {
+            "id": order_id,
+            "what": reason_text(problem.get("reason", "")),
+        }
+        if problem.get("choices"):
+            # The flag the order list shows: the customer has something to decide.
+            subject = _("Your choice is needed") + " — " + subject
         send_mail(
-            _("Your order #%(id)s: %(what)s")
-            % {"id": order_id, "what": reason_text(problem.get("reason", ""))},
-            f"{alert_text(event)}\n\n{link}\n\n"
+            subject,
+            (_("Your order: %(items)s") % {"items": items} + "\n\n" if items else "")
+            + f"{alert_text(event)}\n\n{link}\n\n"
             + _("Your contact person: %(name)s") % {"name": event.need.owner.name},
             settings.DEFAULT_FROM_EMAIL,
             [customer.email],

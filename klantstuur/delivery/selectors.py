@@ -1,5 +1,6 @@
 """Reads for delivery pages and endpoints, through access gates, in bounded queries."""
 
+from datetime import datetime
 from typing import Any, cast
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -14,10 +15,18 @@ from klantstuur.needs.models import EventKind, JournalEvent, Need
 from klantstuur.orders.models import Checkpoint, Order, OrderLine
 
 from .events import InstructionCarriedOut
+from .models import (
+    CLOSED_STATUSES,
+    Delivery,
+    DeliverySettings,
+    PickupPoint,
+    ReturnLine,
+    ReturnRequest,
+)
 from .models import FINAL_STATUSES as FINAL_DELIVERY_STATUSES
-from .models import Delivery, DeliverySettings, PickupPoint, ReturnRequest
 from .proactive import CHOICES
 from .promise import delivery_promise
+from .tracking import carrier_of, expected, headline
 
 NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
 
@@ -25,7 +34,7 @@ NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
 def _deliveries() -> QuerySet[Delivery]:
     return Delivery.objects.select_related(
         "order__need__owner",
-        "order__business",
+        "order__business__delivery_settings",
         "promised_window",
         "requested_window",
         "pickup_point",
@@ -63,10 +72,14 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
             "place": d.promised_place,
         },
         "promise": delivery_promise(d),
+        "carrier": carrier_of(d),
+        "tracking_number": d.tracking_number,
+        "expected": expected(d),
+        "headline": headline(d, now=now),
         "window_start": d.window_start,
         "window_end": d.window_end,
         "cutoff": d.cutoff_at,
-        "changeable": not d.is_final and (d.needs_choice or now < d.cutoff_at),
+        "changeable": delivery_out_light(d, now=now),
         "needs_choice": d.needs_choice,
         "problem": d.problem_reason,
         "choices": CHOICES if d.needs_choice else [],
@@ -86,7 +99,7 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
     order = one(
         Order.objects.select_related(
             "need__owner",
-            "business",
+            "business__delivery_settings",
             "delivery__promised_window",
             "delivery__requested_window",
             "delivery__pickup_point",
@@ -121,6 +134,9 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
     returns = list(
         ReturnRequest.objects.filter(order_id=order.pk)
         .select_related("need__owner")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("line__item"))
+        )
         .order_by("-id")
     )
     return {"order": order, "delivery": delivery, "alert": alert, "returns": returns}
@@ -156,9 +172,14 @@ def notice_out(e: JournalEvent) -> dict[str, Any]:
 
 
 def orders_with_delivery(*, customer: Customer) -> QuerySet[Order]:
+    """The customer's orders, newest first, with what is in each (item names) and their
+    delivery (whether the customer's choice is needed): three queries a page."""
     return (
         Order.objects.filter(customer=customer)
         .select_related("need__owner", "delivery__promised_window")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("id"))
+        )
         .order_by("-created_at", "-id")
     )
 
@@ -212,12 +233,15 @@ def orders_for_staff(
     )
 
 
-def delivery_out_light(d: Delivery) -> bool:
-    """Whether the customer may change it now (no extra queries)."""
+def delivery_out_light(d: Delivery, *, now: datetime | None = None) -> bool:
+    """Whether the customer may change it now (no extra queries): not once the parcel is
+    out for delivery, delivered or cancelled (``CLOSED_STATUSES``), nor when final."""
     return (
         not d.is_final
+        and d.status not in CLOSED_STATUSES
         and d.status != "available_for_pickup"
-        and (d.needs_choice or timezone.now() < d.cutoff_at)
+        and d.order.status != "cancelled"
+        and (d.needs_choice or (now or timezone.now()) < d.cutoff_at)
     )
 
 
@@ -253,6 +277,9 @@ def staff_tracking(*, staff: StaffMember, order_id: int) -> dict[str, Any]:
     returns = list(
         ReturnRequest.objects.filter(order_id=order.pk)
         .select_related("need__owner")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("line__item"))
+        )
         .order_by("-id")
     )
     needs = [order.need]
@@ -275,7 +302,13 @@ def settings_for_webhook(*, slug: str) -> DeliverySettings | None:
 
 def return_with_owner(*, return_id: int) -> ReturnRequest:
     """A return the caller has just been let through to, with the need's owner (to show)."""
-    return ReturnRequest.objects.select_related("need__owner").get(pk=return_id)
+    return (
+        ReturnRequest.objects.select_related("need__owner")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("line__item"))
+        )
+        .get(pk=return_id)
+    )
 
 
 def pickup_points_of(*, business_id: int) -> QuerySet[PickupPoint]:

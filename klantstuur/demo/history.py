@@ -19,7 +19,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from unittest import mock
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.core.errors import DomainError
@@ -302,7 +303,7 @@ def _journey(
             needs.resolution_propose,
             staff=owner,
             need=need,
-            summary="Opgelost, zie mijn bericht.",
+            summary="Opgelost: we hebben het voor je geregeld.",
             root_cause_id=cause,
         )
         is None
@@ -365,8 +366,9 @@ def _journey(
 def _nine_good_one_bad(ctx: DemoContext, now: datetime) -> None:
     """Anna's five parcels from the bicycle shop: eight good touchpoints, a confirmed
     solution — and one parcel with the wrong size. Average 4.2; index 0.2."""
+    from klantstuur.catalog.models import CatalogItem
     from klantstuur.orders.checkpoints import checkpoint_record
-    from klantstuur.orders.models import Order, OrderChannel
+    from klantstuur.orders.models import Order, OrderChannel, OrderLine, OrderStatus
 
     business = ctx.businesses.get("fietsenwinkel")
     anna = ctx.customers.get(("fietsenwinkel", "anna@example.com"))
@@ -383,24 +385,43 @@ def _nine_good_one_bad(ctx: DemoContext, now: datetime) -> None:
     )
     if need is None:
         return
-    parts = ["Ketting", "Voorlamp", "Bel", "Zadel", "Binnenband 26 inch"]
+    # The five parts are the shop's catalog items (demo/shop.py loads them first).
+    parts = [
+        "Kettingolie 100 ml",
+        "Fietslamp LED voor",
+        "Fietsbel",
+        "Zadel Comfort",
+        "Binnenband 26 inch",
+    ]
+    catalog = {c.name: c for c in CatalogItem.objects.filter(business=business, name__in=parts)}
     for n, part in enumerate(parts):
+        item = catalog.get(part)
+        if item is None:
+            continue
         placed = start + timedelta(minutes=5 + n)
         promised = start + timedelta(days=2)
-        # Demo shortcut: an order row without catalog lines.
+        delivered = start + timedelta(days=1, hours=10 + n)
+        # Demo shortcut: the orders of one need (order_place opens a need per order), with
+        # their line, a promise in words and fulfilled on delivery, as ingest would.
+        with translation.override("nl"):
+            promise_text = date_format(timezone.localtime(promised), "l j F")
         order = Order.objects.create(
             business=business,
             need=need,
             customer=anna,
             channel=OrderChannel.SHOP,
             promised_at=promised,
-            promise_text=part,
+            promise_text=promise_text,
+            total_cents=item.price_cents,
             created_at=placed,
             updated_at=placed,
         )
-        delivered = start + timedelta(days=1, hours=10 + n)
+        OrderLine.objects.create(
+            order=order, business=business, item=item, quantity=1, price_cents=item.price_cents
+        )
         with at(delivered):
             checkpoint_record(order=order, code="delivered", at=delivered)
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.FULFILLED)
         bad = part.startswith("Binnenband")
         _try(
             delivered + timedelta(hours=2),

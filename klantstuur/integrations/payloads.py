@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from klantstuur.needs.journal import STAFF_ONLY_KINDS
-from klantstuur.needs.models import INTERNAL_KINDS, EventKind, JournalEvent
+from klantstuur.needs.models import INTERNAL_KINDS, STAFF_ONLY_KINDS, EventKind, JournalEvent
 
 PING = "webhook.ping"
 

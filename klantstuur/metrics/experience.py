@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from math import prod
 
+from django.utils.translation import gettext_lazy
+
 # What one rating does to the journey. A 5 keeps it whole; a 1 costs four fifths.
 RATING_FACTORS: dict[int, float] = {5: 1.0, 4: 0.95, 3: 0.75, 2: 0.45, 1: 0.2}
 
@@ -21,6 +23,29 @@ REOPEN = 0.7  # "solved" turned out not to be solved
 # Observed successes are touchpoints too; they keep the journey whole.
 KEPT_PROMISE = 1.0
 CONFIRMED = 1.0
+
+
+# The observed touchpoints in words (a rated one is named by its feedback touchpoint).
+OBSERVED_LABELS = {
+    "extra_contact": gettext_lazy("extra contact"),
+    "handoff": gettext_lazy("handoff"),
+    "reopen": gettext_lazy("reopened"),
+    "broken_promise": gettext_lazy("promise broken"),
+    "kept_promise": gettext_lazy("promise kept"),
+    "confirmed": gettext_lazy("confirmed solved"),
+}
+
+
+def touchpoint_words(code: str) -> str:
+    """ "rating:delivered" -> "Bezorgd", "extra_contact" -> "extra contact" (reader's language)."""
+    from klantstuur.feedback.models import Touchpoint as Rated
+
+    if code.startswith("rating:"):
+        try:
+            return str(Rated(code[7:]).label)
+        except ValueError:
+            return code[7:].replace("_", " ")
+    return str(OBSERVED_LABELS.get(code, code.replace("_", " ")))
 
 
 @dataclass(frozen=True)

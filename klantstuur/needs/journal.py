@@ -11,20 +11,7 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.customers.models import Customer
 
 from .events import Entry
-from .models import INTERNAL_KINDS, EventKind, JournalEvent, Need
-
-# Staff coordinating among themselves before anything changes for the customer.
-# The accepted handoff (a new owner) is shown to the customer; these are not.
-STAFF_ONLY_KINDS = frozenset(
-    {
-        EventKind.HANDOFF_OFFERED,
-        EventKind.HANDOFF_DECLINED,
-        EventKind.HANDOFF_REMINDED,
-        EventKind.HANDOFF_EXPIRED,
-        # A report of a fellow customer's answer is for the staff who moderate it.
-        EventKind.PEER_ANSWER_REPORTED,
-    }
-)
+from .models import CUSTOMER_SEES, INTERNAL_KINDS, EventKind, JournalEvent, Need
 
 
 def journal_entry(
@@ -48,7 +35,8 @@ def journal_entry(
         kind=kind,
         actor_staff=actor_staff,
         actor_customer=actor_customer,
-        visible_to_customer=kind not in INTERNAL_KINDS and kind not in STAFF_ONLY_KINDS,
+        # Decided per kind in the vocabulary (needs.models.CUSTOMER_SEES).
+        visible_to_customer=kind not in INTERNAL_KINDS and CUSTOMER_SEES.get(kind, False),
         data=data or {},
         at=at or timezone.now(),
     )

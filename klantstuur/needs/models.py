@@ -294,6 +294,7 @@ class EventKind(models.TextChoices):
     RETURN_STARTED = "return_started", _("Return started")
     RETURN_ARRIVED = "return_arrived", _("Return arrived")
     ERASURE_REQUESTED = "erasure_requested", _("Erasure requested")
+    ERASURE_WITHDRAWN = "erasure_withdrawn", _("Erasure withdrawn")
     CUSTOMER_ERASED = "customer_erased", _("Personal data erased")
     # feedback and measurement
     FEEDBACK_GIVEN = "feedback_given", _("Feedback")
@@ -317,10 +318,72 @@ class EventKind(models.TextChoices):
 # Never shown to a customer, whatever the event's flag says.
 INTERNAL_KINDS = frozenset({EventKind.INTERNAL_NOTE})
 
+_K = EventKind
+# Whether the customer's timeline shows an event of this kind: what happened *to the
+# customer* (True), or staff's own bookkeeping and coordination (False). Every kind is
+# decided here, one by one (tests/needs/test_customer_timeline.py checks there is no gap).
+CUSTOMER_SEES: dict[str, bool] = {
+    _K.NEED_OPENED: True,
+    _K.CUSTOMER_MESSAGE: True,
+    _K.STAFF_MESSAGE: True,
+    _K.INTERNAL_NOTE: False,
+    # Staff coordinating among themselves; the accepted handoff (a new owner) is shown.
+    _K.HANDOFF_OFFERED: False,
+    _K.HANDOFF_ACCEPTED: True,
+    _K.HANDOFF_DECLINED: False,
+    _K.HANDOFF_REMINDED: False,
+    _K.HANDOFF_EXPIRED: False,
+    # The note the colleague types is shown word for word (the remedy form says so).
+    _K.REMEDY_GRANTED: True,
+    _K.RESOLUTION_PROPOSED: True,
+    _K.RESOLUTION_CONFIRMED: True,
+    _K.NEED_REOPENED: True,
+    _K.NEED_CANCELLED: True,
+    _K.CUSTOMER_UPDATED: True,
+    _K.ORDER_PLACED: True,
+    _K.CHECKPOINT: True,
+    _K.PARTY_SEATED: True,
+    _K.PARTY_LEFT: True,
+    _K.HOST_CALLED: True,
+    _K.ALERT: True,
+    _K.BILL_REQUESTED: True,
+    _K.DELIVERY_CHANGED: True,
+    _K.INSTRUCTION_CARRIED_OUT: True,
+    _K.INSTRUCTION_CHANGED: True,
+    _K.RETURN_STARTED: True,
+    _K.RETURN_ARRIVED: True,
+    _K.ERASURE_REQUESTED: True,
+    _K.ERASURE_WITHDRAWN: True,
+    _K.CUSTOMER_ERASED: True,
+    # The customer's own rating is measurement, not something that happened to them.
+    _K.FEEDBACK_GIVEN: False,
+    _K.REWARD_GIVEN: True,
+    # The root cause is staff's analysis ("Oorzaak"), not the customer's business.
+    _K.ROOT_CAUSE_SET: False,
+    # Customers among themselves (#16): what peers and the owner said on a shared question
+    # is the asker's; a report of an answer is for the staff who moderate it.
+    _K.NEED_SHARED: True,
+    _K.NEED_UNSHARED: True,
+    _K.PEER_ANSWER: True,
+    _K.PEER_ANSWER_ENDORSED: True,
+    _K.PEER_ANSWER_CORRECTED: True,
+    _K.PEER_ANSWER_HELPED: True,
+    _K.PEER_ANSWER_HIDDEN: True,
+    _K.PEER_ANSWER_REPORTED: False,
+    _K.PEER_ANSWER_WITHDRAWN: True,
+    _K.NEIGHBOUR_OFFERED: True,
+    _K.NEIGHBOUR_ASKED: True,
+    _K.NEIGHBOUR_ANSWERED: True,
+}
+# Kept from the customer whatever an (older) event's stored flag says.
+STAFF_ONLY_KINDS = frozenset(k for k, sees in CUSTOMER_SEES.items() if not sees) - INTERNAL_KINDS
+
 
 class JournalEventQuerySet(models.QuerySet["JournalEvent"]):
     def visible_to_customer(self) -> "JournalEventQuerySet":
-        return self.filter(visible_to_customer=True).exclude(kind__in=INTERNAL_KINDS)
+        return self.filter(visible_to_customer=True).exclude(
+            kind__in=INTERNAL_KINDS | STAFF_ONLY_KINDS
+        )
 
     # The journal is append-only: bulk changes are refused like a second save().
     # (Deleting a business, customer or need still cascades to its events.)

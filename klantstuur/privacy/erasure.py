@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from klantstuur.community import services as community
 from klantstuur.core.errors import Conflict
@@ -59,6 +60,39 @@ def open_obligations(customer: Customer) -> list[str]:
     if ReturnRequest.objects.filter(customer=customer, status=ReturnStatus.REQUESTED).exists():
         reasons.append("returns_under_way")
     return reasons
+
+
+# What an open obligation is, in the customer's words (``open_obligations`` codes).
+OBLIGATION_WORDS = {
+    "open_needs": gettext_lazy("a question or request that is still open"),
+    "open_orders": gettext_lazy("an order that is still on its way"),
+    "returns_under_way": gettext_lazy("a return that is still under way"),
+}
+
+
+def obligations_in_words(codes: list[str]) -> list[str]:
+    return [str(OBLIGATION_WORDS.get(c, c)) for c in codes]
+
+
+@transaction.atomic
+def erasure_withdraw(*, customer: Customer, now: datetime | None = None) -> Customer:
+    """The customer changes their mind while the erasure is pending: nothing is erased."""
+    now = now or timezone.now()
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.erased_at:
+        raise Conflict(_("Your data has already been erased; this cannot be undone."))
+    if customer.erasure_requested_at is None:
+        raise Conflict(_("No erasure is pending."))
+    Customer.objects.filter(pk=customer.pk).update(erasure_requested_at=None)
+    record(
+        events.erasure_withdrawn(open_obligations(customer)),
+        need=None,
+        customer=customer,
+        actor_customer=customer,
+        at=now,
+    )
+    customer.refresh_from_db()
+    return customer
 
 
 @transaction.atomic

@@ -15,6 +15,11 @@ class ErasureRequested(TypedDict):
     waiting_for: list[str]
 
 
+class ErasureWithdrawn(TypedDict):
+    # What was still open when the customer withdrew the request.
+    waiting_for: list[str]
+
+
 class CustomerErased(TypedDict):
     pass
 
@@ -27,6 +32,10 @@ class CustomerUpdated(TypedDict):
 
 def erasure_requested(waiting_for: list[str]) -> Entry[ErasureRequested]:
     return Entry(EventKind.ERASURE_REQUESTED, {"waiting_for": waiting_for})
+
+
+def erasure_withdrawn(waiting_for: list[str]) -> Entry[ErasureWithdrawn]:
+    return Entry(EventKind.ERASURE_WITHDRAWN, {"waiting_for": waiting_for})
 
 
 def customer_erased() -> Entry[CustomerErased]:

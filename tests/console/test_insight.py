@@ -106,10 +106,14 @@ def test_the_csv_has_a_row_per_day_and_per_journey(world: Any, login: Any) -> No
     history(world, 2)
     client = login(world.manager)
     days = client.get("/console/insight/export.csv").content.decode().splitlines()
-    assert days[0].startswith("day,needs,contacts") and len(days) == 2
+    # #14: readable headers, Dutch convention (";" and a decimal comma), a BOM for Excel
+    assert days[0].startswith("\ufeffDag;Klantvragen;Contacten") and len(days) == 2
     r = client.get("/console/insight/export.csv", {"rows": "journeys"})
     lines = b"".join(r.streaming_content).decode().splitlines()
-    assert lines[0].startswith("need_id,") and len(lines) == 3
+    assert lines[0].startswith("\ufeffKlantvraag;Klant;Eigenaar;") and len(lines) == 3
+    index = lines[0].split(";").index("Belevingsindex")
+    value = lines[1].split(";")[index]
+    assert value == "" or ("," in value and len(value.split(",")[1]) <= 3), value
 
 
 def test_a_manager_marks_a_conversation_listened(world: Any, login: Any) -> None:

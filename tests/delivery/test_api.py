@@ -391,6 +391,9 @@ def test_a_failed_attempt_tells_the_customer_first_with_choices(
     assert alert.data["choices"] == ["another_date", "pickup_point", "neighbour"]
     assert [m.to for m in mail.outbox] == [["a@example.com"]]
     assert "Niemand thuis" in mail.outbox[0].body
+    # #14: the flag the order list shows, and what is in the order, in the e-mail too
+    assert mail.outbox[0].subject.startswith("Je keuze is nodig — ")
+    assert "Je bestelling: 1× Remblokken" in mail.outbox[0].body
     d = api(world.customer_a).get(f"{API}/me/orders/{order.pk}/delivery").json()
     assert d["needs_choice"] is True and d["problem"] == "attempt_failed"
     notices = api(world.customer_a).get(f"{API}/me/notifications").json()

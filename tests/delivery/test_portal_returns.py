@@ -27,7 +27,8 @@ def test_the_tracking_page_offers_a_return_without_building_the_form(
     body = web.get(f"/portal/orders/{order.pk}/").content.decode()
     assert f'hx-get="/portal/orders/{order.pk}/return"' in body
     assert 'name="reason"' not in body  # the form (and its pickup points) load when opened
-    with django_assert_max_num_queries(10):
+    # + what is still returnable (2), the business's reasons (1) since #14
+    with django_assert_max_num_queries(12):
         fragment = web.get(f"/portal/orders/{order.pk}/return", **HX)
     assert fragment.status_code == 200
     html = fragment.content.decode()
@@ -64,4 +65,8 @@ def test_a_return_started_from_the_page(
     ok = web.post(f"/portal/orders/{order.pk}/return", {"reason": "Te klein", "method": "pickup"})
     assert ok.status_code == 302
     ret = ReturnRequest.objects.get(order=order)
+    assert ok["Location"] == f"/portal/orders/returns/{ret.pk}/label/"
+    label = web.get(ok["Location"]).content.decode()
+    assert ret.label_code in label and "<svg" in label and "1× Remblokken" in label
+    assert login(world.customer_b).get(ok["Location"]).status_code == 404
     assert ret.need.kind == "return" and ret.need.owner_id is not None

@@ -670,8 +670,8 @@ def test_it_refuses_a_remedy_above_authority_and_names_who_may(
         "name": "Lea Lead",
         "authority_cents": 50000,
     }
-    assert "€25,00" in body["detail"]
-    assert "€25,01" in body["detail"]
+    assert "€25.00" in body["detail"]  # the API speaks English: English decimals (#14)
+    assert "€25.01" in body["detail"]
     assert "Lea Lead" in body["detail"]
     assert snapshot(need) == before
     assert Remedy.objects.count() == 0

@@ -371,8 +371,9 @@ def test_returns_and_instructions() -> None:
         pk=51, order_id=21, method="pickup_point", pickup_point=PickupPoint(name="Kiosk")
     )
     ret.reason = "Too small"
+    ret.reason_code, ret.outcome, ret.label_code = "too_small", "exchange", "RT-ABCD-EFGH"
     _same(
-        delivery_events.return_started(ret),
+        delivery_events.return_started(ret, lines={3: 1}),
         EventKind.RETURN_STARTED,
         {
             "order_id": 21,
@@ -380,10 +381,14 @@ def test_returns_and_instructions() -> None:
             "method": "pickup_point",
             "pickup_point": "Kiosk",
             "reason": "Too small",
+            "lines": [{"line_id": 3, "quantity": 1}],
+            "reason_code": "too_small",
+            "outcome": "exchange",
+            "label_code": "RT-ABCD-EFGH",
         },
     )
     ret.pickup_point = None
-    assert delivery_events.return_started(ret).data["pickup_point"] is None
+    assert delivery_events.return_started(ret, lines={}).data["pickup_point"] is None
     _same(
         delivery_events.return_arrived(ret),
         EventKind.RETURN_ARRIVED,

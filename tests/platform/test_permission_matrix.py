@@ -311,6 +311,19 @@ API_ROUTES: dict[str, Route] = {
     "POST /api/v1/me/orders/{order_id}/returns": _api(
         ME_OBJ, "post", "/me/orders/{delivered}/returns", {"reason": "x", "method": "pickup"}
     ),
+    # issue #14: calendar file, return reasons, return label, erasure withdrawn
+    "GET /api/v1/me/orders/{order_id}/delivery.ics": _api(
+        ME_OBJ, "get", "/me/orders/{order}/delivery.ics"
+    ),
+    "GET /api/v1/return-reasons": _api(
+        {"anonymous": 401, "customer_y": SCOPED, "stranger": SCOPED, "carrier": 403},
+        "get",
+        "/return-reasons",
+    ),
+    "GET /api/v1/me/returns/{return_id}/label.svg": _api(
+        ME_OBJ, "get", "/me/returns/{return}/label.svg"
+    ),
+    "DELETE /api/v1/me/erasure": _api(ME_SELF, "delete", "/me/erasure"),
     "POST /api/v1/returns/{return_id}/arrived": _api(
         STAFF_OBJ, "post", "/returns/{return}/arrived", {}
     ),
@@ -572,6 +585,9 @@ PAGE_ROUTES: dict[str, Route] = {
     "console_delivery:scan": _page(
         CONSOLE_OBJ, "post", "/console/delivery/orders/{order}/scan", {"code": "picked"}
     ),
+    "console_delivery:tracking": _page(
+        CONSOLE_OBJ, "post", "/console/delivery/orders/{order}/tracking", {"tracking_number": "X1"}
+    ),
     "console_delivery:out_of_stock": _page(
         CONSOLE_OBJ,
         "post",
@@ -627,6 +643,10 @@ PAGE_ROUTES: dict[str, Route] = {
     "portal_orders:return_start": _page(
         PORTAL_OBJ, "post", "/portal/orders/{delivered}/return", {"reason": "x", "method": "pickup"}
     ),
+    "portal_orders:calendar": _page(PORTAL_OBJ, "get", "/portal/orders/{order}/delivery.ics"),
+    "portal_orders:return_label": _page(
+        PORTAL_OBJ, "get", "/portal/orders/returns/{return}/label/"
+    ),
     "portal_orders:instructions": _page(
         PORTAL_SELF,
         "post",
@@ -638,7 +658,12 @@ PAGE_ROUTES: dict[str, Route] = {
     ),
     "portal_orders:my_data": _page(PORTAL_LIST, "get", "/portal/orders/my-data/"),
     "portal_orders:export": _page(PORTAL_LIST, "get", "/portal/orders/my-data/export.json"),
-    "portal_orders:erasure": _page(PORTAL_SELF, "post", "/portal/orders/my-data/erasure"),
+    "portal_orders:erasure": _page(
+        PORTAL_SELF, "post", "/portal/orders/my-data/erasure", {"confirm": "on"}
+    ),
+    "portal_orders:erasure_withdraw": _page(
+        PORTAL_SELF, "post", "/portal/orders/my-data/erasure/withdraw"
+    ),
     "portal_orders:notifications": _page(PORTAL_LIST, "get", "/portal/orders/notifications/"),
     # portal: feedback
     "portal_feedback:rate": _page(

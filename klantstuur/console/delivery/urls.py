@@ -7,6 +7,7 @@ urlpatterns = [
     path("orders/", views.orders, name="orders"),
     path("orders/<int:order_id>/", views.order, name="order"),
     path("orders/<int:order_id>/scan", views.scan, name="scan"),
+    path("orders/<int:order_id>/tracking", views.tracking_set, name="tracking"),
     path(
         "orders/<int:order_id>/lines/<int:line_id>/out-of-stock",
         views.out_of_stock,

@@ -17,7 +17,7 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.console.access import staff_page
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.delivery import selectors
-from klantstuur.delivery.services import ingest
+from klantstuur.delivery.services import booking, ingest
 from klantstuur.orders import stock
 from klantstuur.orders.checkpoints import SHOP_SCAN_CODES, label
 
@@ -86,6 +86,25 @@ def scan(request: HttpRequest, me: StaffMember, order_id: int) -> HttpResponse:
         ctx["action_error"] = exc.message
         return render(request, "delivery/console_order.html", ctx, status=exc.status)
     messages.success(request, _("Recorded: %(what)s.") % {"what": label(code)})
+    return redirect("console_delivery:order", order_id)
+
+
+@require_POST
+@staff_page
+def tracking_set(request: HttpRequest, me: StaffMember, order_id: int) -> HttpResponse:
+    _context(me, order_id)  # 404 for another business's order before anything else
+    try:
+        booking.delivery_tracking_set(
+            staff=me,
+            order_id=order_id,
+            carrier=request.POST.get("carrier", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+        )
+    except DomainError as exc:
+        ctx = _context(me, order_id)
+        ctx["action_error"] = exc.message
+        return render(request, "delivery/console_order.html", ctx, status=exc.status)
+    messages.success(request, _("The tracking number is saved; the customer sees it."))
     return redirect("console_delivery:order", order_id)
 
 

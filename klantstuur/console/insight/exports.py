@@ -1,12 +1,22 @@
-"""The period as CSV: one row per day, or one per journey (streamed)."""
+"""The period as CSV: one row per day, or one per journey (streamed).
+
+For the reader's spreadsheet (#14): headers in words in their language, values rounded,
+and their decimal convention — Dutch: ``;`` between columns and a decimal comma (what
+Dutch Excel expects); English: ``,`` and a decimal point. A BOM so Excel reads UTF-8.
+"""
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from klantstuur.businesses.models import StaffMember
+from klantstuur.core.formats import number
 from klantstuur.metrics import selectors as metrics
 from klantstuur.metrics.models import DailyRollup
 
@@ -20,6 +30,59 @@ JOURNEY_FIELDS = [
 ]  # fmt: skip
 
 _DAY_FIELDS = set(metrics.ROLLUP_COUNTERS)
+
+HEADERS = {
+    "day": _("Day"),
+    "need_id": _("Need"),
+    "customer_id": _("Customer"),
+    "owner_id": _("Owner"),
+    "team": _("Team"),
+    "kind": _("Kind"),
+    "status": _("Status"),
+    "created_at": _("Opened at"),
+    "needs": _("Needs"),
+    "contacts": _("Contacts"),
+    "handoffs": _("Handoffs"),
+    "reopens": _("Reopens"),
+    "reopened": _("Needs reopened"),
+    "solved": _("Solved"),
+    "need_fcr": _("Solved at first contact"),
+    "contacts_closed": _("Contacts closed"),
+    "contacts_first_time": _("Contacts solved first time"),
+    "promises": _("Promises"),
+    "promises_kept": _("Promises kept"),
+    "late_minutes": _("Minutes late"),
+    "ratings_count": _("Ratings"),
+    "ratings_sum": _("Sum of ratings"),
+    "experience_index": _("Experience index"),
+    "effort": _("Effort"),
+    "resolution_minutes": _("Minutes to solve"),
+}
+
+
+def _dutch() -> bool:
+    return (get_language() or "nl").startswith("nl")
+
+
+def _writer(out: Any) -> Any:
+    return csv.writer(out, delimiter=";" if _dutch() else ",")
+
+
+def _headers(names: Sequence[str]) -> list[str]:
+    return [str(HEADERS.get(n, n.replace("_", " ").capitalize())) for n in names]
+
+
+def _cell(value: Any) -> Any:
+    """Rounded, in the reader's decimal convention; times local, to the minute."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return number(value, 3, grouping=False)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return value
 
 
 class _Echo:
@@ -38,13 +101,14 @@ def export(request: HttpRequest, me: StaffMember) -> Any:
 
 
 def _journeys(scope: metrics.Scope, name: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = _writer(_Echo())
     qs = metrics.journeys(scope, "needs").values_list(*JOURNEY_FIELDS)
+    headers = "\ufeff" + writer.writerow(_headers(JOURNEY_FIELDS))
 
     def rows() -> Iterator[str]:
-        yield writer.writerow(JOURNEY_FIELDS)
+        yield headers
         for row in qs.iterator(chunk_size=2000):
-            yield writer.writerow(row)
+            yield writer.writerow([_cell(v) for v in row])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-journeys.csv"'
@@ -56,8 +120,9 @@ def _days(scope: metrics.Scope, name: str) -> HttpResponse:
     names = [c.name for c in counters]
     days = HttpResponse(content_type="text/csv; charset=utf-8")
     days["Content-Disposition"] = f'attachment; filename="{name}-days.csv"'
-    out = csv.writer(days)
-    out.writerow(["day", *names])
+    days.write("\ufeff")
+    out = _writer(days)
+    out.writerow(_headers(["day", *names]))
     for r in metrics.daily_counters(scope, names):
-        out.writerow([r["day"].isoformat(), *(r[n] for n in names)])
+        out.writerow([r["day"].isoformat(), *(_cell(r[n]) for n in names)])
     return days

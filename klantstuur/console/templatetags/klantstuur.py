@@ -18,6 +18,14 @@ def euro(cents: int | None) -> str:
 
 
 @register.filter
+def touchpoint_label(code: str) -> str:
+    """A journey's touchpoint code in the reader's words (the factor chips)."""
+    from klantstuur.metrics.experience import touchpoint_words
+
+    return touchpoint_words(str(code or ""))
+
+
+@register.filter
 def remedy_label(kind: str) -> str:
     try:
         return str(RemedyKind(kind).label)

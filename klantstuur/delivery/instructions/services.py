@@ -74,13 +74,18 @@ def instruction_create(
 ) -> StandingInstruction:
     if condition not in Condition.values:
         raise Invalid(
-            _("Choose one of: %(v)s.") % {"v": ", ".join(Condition.values)}, field="condition"
+            _("Choose one of: %(v)s.") % {"v": ", ".join(str(c.label) for c in Condition)},
+            field="condition",
         )
     if action not in Action.values:
-        raise Invalid(_("Choose one of: %(v)s.") % {"v": ", ".join(Action.values)}, field="action")
+        raise Invalid(
+            _("Choose one of: %(v)s.") % {"v": ", ".join(str(a.label) for a in Action)},
+            field="action",
+        )
     if condition not in ALLOWED[action]:
         raise Invalid(
-            _("This action goes with: %(v)s.") % {"v": ", ".join(ALLOWED[action])},
+            _("This action goes with: %(v)s.")
+            % {"v": ", ".join(str(Condition(c).label).lower() for c in ALLOWED[action])},
             field="condition",
         )
     if condition == Condition.LATE:

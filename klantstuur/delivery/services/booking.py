@@ -12,21 +12,24 @@ from django.utils.translation import gettext as _
 from klantstuur.businesses.models import Business, StaffMember
 from klantstuur.core.errors import Conflict, Invalid, NotFound
 from klantstuur.customers.models import Customer
+from klantstuur.needs.events import internal_note
 from klantstuur.needs.journal import record
 from klantstuur.needs.models import Need
 from klantstuur.orders.models import Order, OrderStatus
 
 from ..events import Because, delivery_booked, delivery_moved, place_summary
 from ..models import (
+    CLOSED_STATUSES,
     FINAL_STATUSES,
     Delivery,
+    DeliverySettings,
     DeliveryStatus,
     SlotLoad,
     can_transition,
 )
 from ..promise import stored_promise
 from .options import local_text, slot_times, slots_still_possible
-from .requests import Spec, delivery_request_parse
+from .requests import Spec, delivery_request_parse, text_clean
 
 # --- capacity --------------------------------------------------------------------------
 
@@ -214,6 +217,53 @@ def _fixed(delivery: Delivery, business: Business) -> Conflict:
     )
 
 
+def still_possible(delivery: Delivery, *, allows_redirect: bool) -> list[dict[str, Any]]:
+    """What the customer can still do once changes are closed: a neighbour or a pickup
+    point through the carrier (when it allows redirecting), else a return once delivered."""
+    order_id = delivery.order_id
+    if delivery.status == DeliveryStatus.OUT_FOR_DELIVERY and allows_redirect:
+        return [
+            {
+                "kind": "standing_instruction",
+                "condition": "not_at_home",
+                "actions": ["leave_with_neighbour", "deliver_to_pickup_point"],
+                "path": "/api/v1/me/instructions",
+            }
+        ]
+    if delivery.status in (DeliveryStatus.OUT_FOR_DELIVERY, DeliveryStatus.DELIVERED):
+        return [
+            {
+                "kind": "return",
+                "when": "delivered",
+                "path": f"/api/v1/me/orders/{order_id}/returns",
+            }
+        ]
+    return []
+
+
+def closed_words(status: str) -> str:
+    """Why changes are closed, kindly, in the reader's language."""
+    if status == DeliveryStatus.OUT_FOR_DELIVERY:
+        return _(
+            "Your parcel is already on the van, so its date, time and place can no longer "
+            "change. The driver brings it today."
+        )
+    if status == DeliveryStatus.DELIVERED:
+        return _("Your parcel has been delivered, so its delivery can no longer change.")
+    return _("This order is cancelled, so its delivery can no longer change.")
+
+
+def _closed(delivery: Delivery, status: str) -> Conflict:
+    settings = DeliverySettings.objects.filter(business_id=delivery.business_id).first()
+    allows = bool(settings and settings.carrier_allows_redirect)
+    return Conflict(
+        closed_words(status),
+        status=status,
+        reason="changes_closed",
+        options=still_possible(delivery, allows_redirect=allows),
+    )
+
+
 def delivery_change(
     *, customer: Customer, order: Order, request: Any, now: datetime | None = None
 ) -> Delivery:
@@ -228,7 +278,11 @@ def delivery_change(
     with transaction.atomic():
         delivery = delivery_lock(order)
         business = delivery.order.business
-        if delivery.status in FINAL_STATUSES or delivery.order.status == OrderStatus.CANCELLED:
+        if delivery.order.status == OrderStatus.CANCELLED:
+            raise _closed(delivery, DeliveryStatus.CANCELLED)
+        if delivery.status in CLOSED_STATUSES:
+            raise _closed(delivery, delivery.status)
+        if delivery.status in FINAL_STATUSES:
             raise Conflict(
                 _("This delivery is %(status)s; it cannot change any more.")
                 % {"status": delivery.get_status_display()},
@@ -241,6 +295,40 @@ def delivery_change(
         spec = delivery_request_parse(business, request, now=now, current=delivery)
         delivery_move(delivery, spec, now=now, actor_customer=customer)
     return delivery
+
+
+def delivery_tracking_set(
+    *, staff: StaffMember, order_id: int, carrier: Any, tracking_number: Any
+) -> Delivery:
+    """Staff name the carrier and its tracking number (when no carrier event did); the
+    note for colleagues on the order's need, in the same transaction."""
+    carrier = text_clean(carrier, field="carrier", max_len=100, required=False)
+    number = text_clean(tracking_number, field="tracking_number", max_len=60)
+    now = timezone.now()
+    with transaction.atomic():
+        found = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("order__need")
+            .filter(order_id=order_id, business_id=staff.business_id)
+            .first()
+        )
+        if found is None:
+            raise NotFound(_("No such order, or it has no delivery."))
+        found.tracking_number = number
+        if carrier:
+            found.carrier = carrier
+        found.updated_at = now
+        found.save(update_fields=["tracking_number", "carrier", "updated_at"])
+        record(
+            internal_note(
+                _("Tracking number set: %(n)s (%(carrier)s)")
+                % {"n": number, "carrier": found.carrier or "—"}
+            ),
+            need=found.order.need,
+            actor_staff=staff,
+            at=now,
+        )
+    return found
 
 
 # --- the order cancelled ----------------------------------------------------------------

@@ -66,6 +66,9 @@ class _Item:
     note: str
     reason: str
     external_id: str
+    # The carrier's name and its number for the parcel, when the event carries them.
+    carrier: str = ""
+    tracking_number: str = ""
 
 
 def _at(value: Any, now: datetime) -> datetime:
@@ -97,8 +100,14 @@ def _item(
     note: Any,
     reason: Any,
     external_id: Any,
+    carrier: Any = "",
+    tracking_number: Any = "",
 ) -> _Item:
     """The checks of one event that need no database."""
+    carrier = text_clean(carrier, field="carrier", max_len=100, required=False)
+    tracking_number = text_clean(
+        tracking_number, field="tracking_number", max_len=60, required=False
+    )
     location = text_clean(location, field="location", max_len=200, required=False)
     note = text_clean(note, field="note", max_len=500, required=False)
     external_id = text_clean(external_id, field="event_id", max_len=100, required=False)
@@ -110,7 +119,9 @@ def _item(
         )
     if not isinstance(order_id, int) or isinstance(order_id, bool):
         raise NotFound(_("No such order."), field="order_id")
-    return _Item(index, order_id, code, at, location, note, reason, external_id)
+    return _Item(
+        index, order_id, code, at, location, note, reason, external_id, carrier, tracking_number
+    )
 
 
 def carrier_event_record(
@@ -125,6 +136,8 @@ def carrier_event_record(
     external_id: str = "",
     source: str = "api",
     now: datetime | None = None,
+    carrier: str = "",
+    tracking_number: str = "",
 ) -> Recorded:
     """One carrier event: a checkpoint on the order, and the delivery's status moved."""
     now = now or timezone.now()
@@ -139,6 +152,8 @@ def carrier_event_record(
         note=note,
         reason=reason,
         external_id=external_id,
+        carrier=carrier,
+        tracking_number=tracking_number,
     )
     return _one(_record_all(staff=staff, items=[item], now=now, source=source)[0])
 
@@ -205,6 +220,8 @@ def carrier_events_record(
                     note=e.get("note", ""),
                     reason=e.get("reason", ""),
                     external_id=e.get("event_id", ""),
+                    carrier=e.get("carrier", ""),
+                    tracking_number=e.get("tracking_number", ""),
                 )
             )
         except DomainError as exc:
@@ -339,6 +356,7 @@ def _record_items(*, staff: StaffMember, items: list[_Item], now: datetime, sour
         for i, event in zip(new, _store(staff, orders, new, now, source), strict=True):
             out[i.index] = Recorded(event)
         _deliveries_move(deliveries, new, now)
+        _tracking_set(new, now)
     for item, original in again:
         found = out[original.index]
         assert isinstance(found, Recorded)
@@ -420,3 +438,19 @@ def _deliveries_move(deliveries: dict[int, Delivery], items: list[_Item], now: d
         sql, params = deliveries_set_sql(rows, now=now)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+def _tracking_set(items: list[_Item], now: datetime) -> None:
+    """The carrier and tracking number an event names, the latest per order: an UPDATE
+    per order that names one (carriers send it once, with their first event)."""
+    named: dict[int, _Item] = {}
+    for item in items:
+        if item.tracking_number or item.carrier:
+            named[item.order_id] = item
+    for order_id, item in named.items():
+        fields: dict[str, Any] = {"updated_at": now}
+        if item.carrier:
+            fields["carrier"] = item.carrier
+        if item.tracking_number:
+            fields["tracking_number"] = item.tracking_number
+        Delivery.objects.filter(order_id=order_id).update(**fields)

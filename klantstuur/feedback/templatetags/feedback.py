@@ -14,6 +14,7 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from klantstuur.core import formats
 from klantstuur.feedback.models import Rating, Touchpoint
 from klantstuur.feedback.services import survey_due
 from klantstuur.feedback.wording import survey_text
@@ -81,7 +82,5 @@ def parse_root_cause_id(value: Any) -> int | None:
 
 @register.filter
 def percent(value: Any) -> str | None:
-    """0.5289 -> "52.9%" (None stays None, shown as a dash)."""
-    if value is None:
-        return None
-    return f"{float(value) * 100:.1f}%"
+    """0.5289 -> nl "52,9%", en "52.9%" (None stays None, shown as a dash)."""
+    return formats.percent(value)

@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from klantstuur.delivery.instructions.models import Action, Condition
-from klantstuur.delivery.models import PlaceKind, ReturnMethod
+from klantstuur.delivery.models import PlaceKind, ReturnMethod, ReturnOutcome
 
 
 class ChangeForm(forms.Form):
@@ -57,8 +57,22 @@ FIELD_MAP = {
 
 
 class ReturnForm(forms.Form):
+    """Which items and how many (a number per returnable line), why (the business's
+    reasons, and words of one's own), refund or exchange, and pick-up or drop-off."""
+
+    reason_code = forms.ChoiceField(label=_("Why do you return it?"), required=False)
     reason = forms.CharField(
-        label=_("Why do you return it?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Anything you want to tell us? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    outcome = forms.ChoiceField(
+        label=_("What would you like?"),
+        required=False,
+        choices=ReturnOutcome.choices,
+        widget=forms.RadioSelect,
+        initial=ReturnOutcome.REFUND,
     )
     method = forms.ChoiceField(
         label=_("How"),
@@ -68,9 +82,58 @@ class ReturnForm(forms.Form):
     )
     pickup_point = forms.ChoiceField(label=_("Pickup point"), required=False)
 
-    def __init__(self, *args: Any, points: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        points: list[tuple[str, str]],
+        lines: list[tuple[int, str, int]] | None = None,
+        reasons: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["pickup_point"]).choices = [("", "—"), *points]
+        self.reasons = reasons or []
+        code = cast(forms.ChoiceField, self.fields["reason_code"])
+        code.choices = [("", "—"), *self.reasons]
+        if self.reasons:
+            code.required = True
+        else:
+            del self.fields["reason_code"]
+            self.fields["reason"].required = True
+            self.fields["reason"].label = _("Why do you return it?")
+        self.line_ids = []
+        for line_id, name, left in lines or []:
+            key = f"qty_{line_id}"
+            self.line_ids.append(line_id)
+            self.fields[key] = forms.IntegerField(
+                label=_("%(name)s: how many back? (at most %(n)s)") % {"name": name, "n": left},
+                min_value=0,
+                max_value=left,
+                required=False,
+                initial=0 if len(lines or []) > 1 else left,
+            )
+
+    def line_fields(self) -> list[Any]:
+        return [self[f"qty_{pk}"] for pk in self.line_ids]
+
+    def chosen_lines(self) -> list[dict[str, int]] | None:
+        """``[{line_id, quantity}]`` of the lines with a number; None (everything that is
+        left) when no number was sent at all."""
+        if not any(f"qty_{pk}" in self.data for pk in self.line_ids):
+            return None
+        return [
+            {"line_id": pk, "quantity": self.cleaned_data.get(f"qty_{pk}") or 0}
+            for pk in self.line_ids
+            if self.cleaned_data.get(f"qty_{pk}")
+        ]
+
+    def field_map(self) -> dict[str, str]:
+        """A service error's field (``lines.0.quantity``) to this form's field."""
+        chosen = [pk for pk in self.line_ids if self.cleaned_data.get(f"qty_{pk}")]
+        out = {f"lines.{n}.quantity": f"qty_{pk}" for n, pk in enumerate(chosen)}
+        out |= {f"lines.{n}.line_id": f"qty_{pk}" for n, pk in enumerate(chosen)}
+        first = f"qty_{self.line_ids[0]}" if self.line_ids else "reason"
+        return out | {"lines": first}
 
 
 class InstructionForm(forms.Form):
@@ -128,4 +191,13 @@ class InstructionForm(forms.Form):
 class PreferencesForm(forms.Form):
     notify_by_email = forms.BooleanField(
         label=_("Also tell me by e-mail (not only in the portal)"), required=False
+    )
+
+
+class ErasureForm(forms.Form):
+    """Erasure asks first: it cannot be undone once carried out."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, erase my data. I understand this cannot be undone once it is carried out."),
+        error_messages={"required": _("Tick the box to confirm.")},
     )

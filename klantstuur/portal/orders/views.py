@@ -14,16 +14,26 @@ from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.customers.models import Customer
 from klantstuur.delivery import returns as return_services
-from klantstuur.delivery import selectors
+from klantstuur.delivery import selectors, tracking
+from klantstuur.delivery.calendar import delivery_ics
 from klantstuur.delivery.instructions import services as instruction_services
 from klantstuur.delivery.instructions.engine import describe
+from klantstuur.delivery.labels import label_svg
+from klantstuur.delivery.models import CLOSED_STATUSES, DeliverySettings
 from klantstuur.delivery.services import booking
 from klantstuur.delivery.services.options import delivery_options
 from klantstuur.orders.checkpoints import label
 from klantstuur.portal.access import customer_page
 from klantstuur.privacy import services as privacy
 
-from .forms import FIELD_MAP, ChangeForm, InstructionForm, PreferencesForm, ReturnForm
+from .forms import (
+    FIELD_MAP,
+    ChangeForm,
+    ErasureForm,
+    InstructionForm,
+    PreferencesForm,
+    ReturnForm,
+)
 
 
 def _points(me: Customer) -> list[tuple[str, str]]:
@@ -88,12 +98,18 @@ def _order_context(
     order = ctx["order"]
     checkpoints = [
         {"code": c.code, "label": label(c.code), "at": c.at, "location": c.location, "note": c.note}
-        for c in order.checkpoints.all()
+        for c in reversed(order.checkpoints.all())
     ]
-    can_return = order.status == "fulfilled" and not ctx["returns"]
+    under_way = any(r.status == "requested" for r in ctx["returns"])
+    can_return = (
+        order.status == "fulfilled"
+        and not under_way
+        and (not ctx["returns"] or bool(return_services.returnable(order)))
+    )
     return_form = bound.get("return_form")
     if return_form is None and open_return and can_return:
-        return_form = ReturnForm(points=_points(me))
+        return_form = _return_form(me, order)
+    ctx.update(_tracking_words(ctx["delivery"], can_return))
     ctx.update(
         me=me,
         nav="orders",
@@ -105,6 +121,35 @@ def _order_context(
         changeable=ctx["delivery"] is not None and selectors.delivery_out_light(ctx["delivery"]),
     )
     return ctx
+
+
+def _tracking_words(d: Any, can_return: bool) -> dict[str, Any]:
+    """The headline, progress, carrier and, once changes are closed, why and what is left."""
+    if d is None:
+        return {}
+    closed = d.order.status == "cancelled" or d.status in CLOSED_STATUSES
+    status = "cancelled" if d.order.status == "cancelled" else d.status
+    try:
+        allows = d.order.business.delivery_settings.carrier_allows_redirect
+    except DeliverySettings.DoesNotExist:
+        allows = False
+    return {
+        "headline": tracking.headline(d),
+        "progress": tracking.progress(d),
+        "carrier": tracking.carrier_of(d),
+        "expected": tracking.expected(d),
+        "closed_words": booking.closed_words(status) if closed else "",
+        "still_possible": booking.still_possible(d, allows_redirect=allows) if closed else [],
+    }
+
+
+def _return_form(me: Customer, order: Any, data: Any = None) -> ReturnForm:
+    left = return_services.returnable(order)
+    lines = [(ln.pk, ln.item.name, left[ln.pk]) for ln in order.lines.all() if ln.pk in left]
+    reasons = [
+        (r["code"], r["label"]) for r in return_services.reasons_out(business_id=me.business_id)
+    ]
+    return ReturnForm(data, points=_points(me), lines=lines, reasons=reasons)
 
 
 def _render_order(
@@ -168,7 +213,7 @@ def return_start(request: HttpRequest, me: Customer, order_id: int) -> HttpRespo
         template = "delivery/return_form.html" if is_htmx(request) else "delivery/order.html"
         return render(request, template, ctx)
     ctx = _tracking(me, order_id)
-    form = ReturnForm(request.POST, points=_points(me))
+    form = _return_form(me, ctx["order"], request.POST)
     status = 422
     if form.is_valid():
         try:
@@ -176,19 +221,49 @@ def return_start(request: HttpRequest, me: Customer, order_id: int) -> HttpRespo
                 customer=me,
                 order=ctx["order"],
                 reason=form.cleaned_data["reason"],
+                reason_code=form.cleaned_data.get("reason_code") or "",
+                outcome=form.cleaned_data["outcome"] or "refund",
                 method=form.cleaned_data["method"],
                 pickup_point=form.cleaned_data["pickup_point"] or None,
+                lines=form.chosen_lines(),
             )
         except DomainError as exc:
-            show_error(form, exc)
+            show_error(form, exc, form.field_map())
             status = exc.status
         else:
             messages.success(
                 request,
                 _("Return started. %(name)s takes care of it.") % {"name": ret.need.owner.name},
             )
-            return redirect("portal_orders:order", order_id)
+            return redirect("portal_orders:return_label", ret.pk)
     return _render_order(request, me, order_id, status, return_form=form)
+
+
+@customer_page
+def return_label(request: HttpRequest, me: Customer, return_id: int) -> HttpResponse:
+    """The return label to show at the pickup point or print: code, QR code, what goes back."""
+    try:
+        ret = return_services.return_for_customer(customer=me, return_id=return_id)
+    except NotFound:
+        raise Http404 from None
+    lines = selectors.return_with_owner(return_id=ret.pk).lines.all()
+    return render(
+        request,
+        "delivery/return_label.html",
+        {"me": me, "nav": "orders", "ret": ret, "lines": lines, "qr": label_svg(ret)},
+    )
+
+
+@customer_page
+def calendar(request: HttpRequest, me: Customer, order_id: int) -> HttpResponse:
+    """The promised window as a calendar file (the same as the API's delivery.ics)."""
+    try:
+        d = selectors.delivery_for_customer(customer=me, order_id=order_id)
+    except NotFound:
+        raise Http404 from None
+    response = HttpResponse(delivery_ics(d), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="delivery-{d.order_id}.ics"'
+    return response
 
 
 @customer_page
@@ -260,6 +335,12 @@ def my_data(request: HttpRequest, me: Customer) -> HttpResponse:
             )
             messages.success(request, _("Your preferences are saved."))
             return redirect("portal_orders:my_data")
+    return _my_data_page(request, me, form, ErasureForm(), status)
+
+
+def _my_data_page(
+    request: HttpRequest, me: Customer, form: Any, erasure_form: Any, status: int
+) -> HttpResponse:
     return render(
         request,
         "delivery/my_data.html",
@@ -267,7 +348,10 @@ def my_data(request: HttpRequest, me: Customer) -> HttpResponse:
             "me": me,
             "nav": "my_data",
             "form": form,
-            "waiting_for": privacy.open_obligations(me) if me.erasure_requested_at else [],
+            "erasure_form": erasure_form,
+            "waiting_for": privacy.obligations_in_words(
+                privacy.open_obligations(me) if me.erasure_requested_at else []
+            ),
         },
         status=status,
     )
@@ -286,6 +370,10 @@ def export(request: HttpRequest, me: Customer) -> HttpResponse:
 @require_POST
 @customer_page
 def erasure(request: HttpRequest, me: Customer) -> HttpResponse:
+    form = ErasureForm(request.POST)
+    if not form.is_valid():
+        prefs = PreferencesForm(initial={"notify_by_email": me.notify_by_email})
+        return _my_data_page(request, me, prefs, form, 422)
     try:
         privacy.erasure_request(customer=me)
     except DomainError as exc:
@@ -294,6 +382,18 @@ def erasure(request: HttpRequest, me: Customer) -> HttpResponse:
         messages.success(
             request, _("Erasure requested. We carry it out as soon as nothing is open any more.")
         )
+    return redirect("portal_orders:my_data")
+
+
+@require_POST
+@customer_page
+def erasure_withdraw(request: HttpRequest, me: Customer) -> HttpResponse:
+    try:
+        privacy.erasure_withdraw(customer=me)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your request is withdrawn: nothing is erased."))
     return redirect("portal_orders:my_data")
 
 

@@ -5,6 +5,8 @@
     var source = document.getElementById("insight-charts");
     if (!source || !window.Chart) return;
     var data = JSON.parse(source.textContent);
+    // Numbers on the axes and in tooltips in the page's language (#14), not the browser's.
+    window.Chart.defaults.locale = document.documentElement.lang || "nl";
     var s = data.series, L = data.labels;
     var trend = document.getElementById("chart-trend");
     if (trend) {

@@ -1,0 +1,141 @@
+"""Issue #14: no raw code of the vocabulary reaches a customer. Every customer page (in
+several states) and the delivery e-mail, rendered in Dutch and English; the visible text
+(not attributes, scripts or styles) is searched for the codes."""
+
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from klantstuur.accounts.models import User
+from klantstuur.delivery.models import (
+    DeliveryStatus,
+    ReturnReason,
+    ReturnRequest,
+    ReturnStatus,
+)
+from klantstuur.delivery.notify import REASON_LABELS
+from klantstuur.needs.models import EventKind, NeedStatus
+from klantstuur.orders.checkpoints import CheckpointCode
+from klantstuur.orders.models import OrderStatus
+from klantstuur.privacy.erasure import OBLIGATION_WORDS
+from tests.conftest import World
+from tests.delivery.test_api import API, _order, commits, shop
+
+__all__ = ["commits", "shop"]
+
+CODES = sorted(
+    {
+        *(c.value for c in CheckpointCode),
+        *DeliveryStatus.values,
+        *EventKind.values,
+        *NeedStatus.values,
+        *OrderStatus.values,
+        *ReturnStatus.values,
+        *REASON_LABELS,
+        *OBLIGATION_WORDS,
+    }
+    - {"open", "cancelled", "delivered", "placed", "solved", "requested", "arrived", "other"},
+    key=len,
+    reverse=True,
+)  # single plain words are words in English too; the codes with "_" are the tell
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style", "template"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "template") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible(html: str) -> str:
+    p = _Text()
+    p.feed(html)
+    return " ".join(p.parts)
+
+
+def test_the_search_finds_a_code() -> None:
+    assert raw_codes(visible('<p class="out_for_delivery">Nog open: open_needs</p>')) == [
+        "open_needs"
+    ]
+
+
+def raw_codes(text: str) -> list[str]:
+    return [c for c in CODES if "_" in c and c in text]
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_no_customer_page_or_email_shows_a_raw_code(
+    world: World, api: Any, shop: dict[str, Any], commits: Any, language: str
+) -> None:
+    ReturnReason.objects.create(
+        business=world.x, code="wrong_size", label_nl="Verkeerde maat", label_en="Wrong size"
+    )
+    carrier = api(world.carrier)
+    scheduled = _order(api, world, shop)
+    out = _order(api, world, shop)
+    for s in ("info_received", "in_transit", "out_for_delivery"):
+        carrier.post(f"{API}/carrier/events", {"order_id": out.pk, "status": s})
+    failed = _order(api, world, shop)
+    mail.outbox.clear()
+    with commits():
+        carrier.post(
+            f"{API}/carrier/events",
+            {"order_id": failed.pk, "status": "attempt_failed", "reason": "not_at_home"},
+        )
+    delivered = _order(api, world, shop)
+    carrier.post(f"{API}/carrier/events", {"order_id": delivered.pk, "status": "delivered"})
+    me = api(world.customer_a)
+    r = me.post(
+        f"{API}/me/orders/{delivered.pk}/returns",
+        {"reason_code": "wrong_size", "method": "pickup"},
+    )
+    assert r.status_code == 201, r.content
+    ret = ReturnRequest.objects.get()
+    assert me.post(f"{API}/me/erasure").status_code == 202
+
+    User.objects.filter(customer=world.customer_a).update(language=language)
+    web = Client()
+    web.force_login(
+        User.objects.get(customer=world.customer_a),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    pages = [
+        "/portal/",
+        "/portal/orders/",
+        *(f"/portal/orders/{o.pk}/" for o in (scheduled, out, failed, delivered)),
+        f"/portal/orders/{scheduled.pk}/change",
+        f"/portal/orders/returns/{ret.pk}/label/",
+        f"/portal/needs/{failed.need_id}/",
+        f"/portal/needs/{ret.need_id}/",
+        "/portal/orders/instructions/",
+        "/portal/orders/my-data/",
+        "/portal/orders/notifications/",
+    ]
+    found = {}
+    for url in pages:
+        response = web.get(url)
+        assert response.status_code == 200, url
+        assert f'<html lang="{language}"' in response.content.decode()
+        text = visible(response.content.decode())
+        if raw_codes(text):
+            found[url] = raw_codes(text)
+    for m in mail.outbox:
+        if raw_codes(m.subject + "\n" + m.body):
+            found[f"mail: {m.subject}"] = raw_codes(m.subject + m.body)
+    assert mail.outbox, "the failed attempt sends an e-mail"
+    assert found == {}
