@@ -6,6 +6,7 @@ from typing import Any
 
 from icalendar import Calendar
 
+from klantstuur.customers.models import Customer
 from klantstuur.delivery.models import Delivery, DeliverySettings
 from tests.conftest import World
 from tests.delivery.test_api import API, _order, shop, tomorrow
@@ -25,6 +26,7 @@ def _event(response: Any) -> Any:
 def test_the_calendar_file_follows_every_change_with_the_same_uid(
     world: World, api: Any, shop: dict[str, Any]
 ) -> None:
+    Customer.objects.filter(pk=world.customer_a.pk).update(language="en")  # reads English
     DeliverySettings.objects.filter(business=world.x).update(carrier_name="PostNL")
     order = _order(api, world, shop)
     me = api(world.customer_a)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from klantstuur.customers.models import Customer
 from klantstuur.delivery.models import Delivery, DeliverySettings, SlotLoad
 from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.orders.cancel import order_cancel
@@ -33,6 +34,7 @@ def _unchanged(order_id: int) -> tuple[int, Any, Any, int]:
 def test_it_refuses_a_change_once_out_for_delivery_naming_why(
     world: World, api: Any, shop: dict[str, Any], redirect: bool
 ) -> None:
+    Customer.objects.filter(pk=world.customer_a.pk).update(language="en")  # reads English
     DeliverySettings.objects.filter(business=world.x).update(carrier_allows_redirect=redirect)
     order = _order(api, world, shop)
     _carrier(api, world, order.pk, "in_transit")
@@ -118,6 +120,7 @@ def test_a_failed_attempt_after_the_van_left_opens_the_choice_again(
 def test_the_delivery_names_carrier_tracking_number_and_expected_window(
     world: World, api: Any, shop: dict[str, Any]
 ) -> None:
+    Customer.objects.filter(pk=world.customer_a.pk).update(language="en")  # reads English
     DeliverySettings.objects.filter(business=world.x).update(carrier_name="PostNL")
     order = _order(api, world, shop)
     body = api(world.customer_a).get(f"{API}/me/orders/{order.pk}/delivery").json()

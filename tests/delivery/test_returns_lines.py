@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from klantstuur.catalog.models import CatalogItem
+from klantstuur.customers.models import Customer
 from klantstuur.delivery.models import ReturnLine, ReturnReason, ReturnRequest
 from klantstuur.needs.models import EventKind, JournalEvent, Need, Remedy
 from klantstuur.orders.models import Order
@@ -50,6 +51,7 @@ def _lines(order: Order) -> tuple[int, int]:
 
 
 def test_it_lists_the_businesss_reasons_in_the_readers_language(world: World, api: Any) -> None:
+    Customer.objects.filter(pk=world.customer_a.pk).update(language="en")  # reads English
     ReturnReason.objects.create(
         business=world.x, code="damaged", label_nl="Beschadigd", label_en="Damaged"
     )
@@ -69,6 +71,7 @@ def test_it_lists_the_businesss_reasons_in_the_readers_language(world: World, ap
 def test_a_customer_returns_one_of_two_items_with_a_reason_and_gets_a_label(
     world: World, api: Any, login: Any, delivered: Order
 ) -> None:
+    Customer.objects.filter(pk=world.customer_a.pk).update(language="en")  # reads English
     brakes, _bell = _lines(delivered)
     me = api(world.customer_a)
     r = me.post(

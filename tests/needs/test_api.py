@@ -658,6 +658,8 @@ def test_it_grants_a_zero_cost_replacement(world: Any, api: Any, need: Need) -> 
 def test_it_refuses_a_remedy_above_authority_and_names_who_may(
     world: Any, api: Any, need: Need
 ) -> None:
+    world.owner.user.language = "en"  # staff member who reads English
+    world.owner.user.save(update_fields=["language"])
     before = snapshot(need)
     r = api(world.owner).post(
         f"{API}/needs/{need.pk}/remedies", {"kind": "refund", "amount_cents": 2501, "note": "x"}

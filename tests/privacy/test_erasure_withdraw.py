@@ -15,6 +15,7 @@ API = "/api/v1"
 
 
 def test_a_pending_erasure_is_withdrawn_and_nothing_is_erased(world: World, api: Any) -> None:
+    Customer.objects.filter(pk=world.customer_a.pk).update(language="en")  # reads English
     open_need(world.customer_a)
     me = api(world.customer_a)
     assert_error(me.delete(f"{API}/me/erasure"), 409)
