@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import Role, StaffMember
-from klantstuur.catalog.models import Station
+from klantstuur.catalog.models import Station, course_rank
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from klantstuur.needs.journal import record
 from klantstuur.orders.checkpoints import checkpoint_record
@@ -99,18 +99,10 @@ def _order_fulfilled_if_done(order: Order, now: datetime) -> None:
 # --- courses ---------------------------------------------------------------------
 
 
-@transaction.atomic
-def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderLine]:
-    """Send a held course (the mains, after the drinks) to the stations, with promises."""
-    if order.business_id != staff.business_id:
-        raise NotFound(_("No such order."))
-    course = (course or "").strip()
-    lines = list(
-        _locked_lines().filter(order=order, status=LineStatus.HELD, course=course).order_by("id")
-    )
-    if not lines:
-        raise Conflict(_("Nothing of this course is waiting."), field="course")
-    now = timezone.now()
+def _fire(
+    *, staff: StaffMember, order: Order, course: str, lines: list[OrderLine], now: datetime
+) -> None:
+    """Send held lines of one order's course to their stations, with promises."""
     promises = promise_lines([(x.item, x.quantity, False) for x in lines], now)
     for line, promise in zip(lines, promises, strict=True):
         _set(
@@ -131,7 +123,66 @@ def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderL
         note=course,
         data=events.course_fired_detail(order, course=course, lines=lines),
     )
+
+
+@transaction.atomic
+def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderLine]:
+    """Send a held course (the mains, after the drinks) to the stations, with promises;
+    no course named: the order's next held one."""
+    if order.business_id != staff.business_id:
+        raise NotFound(_("No such order."))
+    course = (course or "").strip()
+    held = list(_locked_lines().filter(order=order, status=LineStatus.HELD).order_by("id"))
+    if not course and held:
+        course = min((x.course for x in held), key=course_rank)  # the next one
+    lines = [x for x in held if x.course == course]
+    if not lines:
+        raise Conflict(_("Nothing of this course is waiting."), field="course")
+    _fire(staff=staff, order=order, course=course, lines=lines, now=timezone.now())
     return lines
+
+
+@transaction.atomic
+def party_course_fire(*, staff: StaffMember, party: Party, course: str = "") -> list[OrderLine]:
+    """One tap on the floor card: fire the party's next held course (or the one named),
+    in every order of the party."""
+    if party.business_id != staff.business_id:
+        raise NotFound(_("No such party."))
+    lines = _fire_party(staff=staff, party_id=party.pk, course=course, now=timezone.now())
+    if not lines:
+        raise Conflict(_("Nothing of this course is waiting."), field="course")
+    return lines
+
+
+def _fire_party(
+    *, staff: StaffMember, party_id: int, course: str, now: datetime
+) -> list[OrderLine]:
+    held = list(
+        _locked_lines().filter(order__party_id=party_id, status=LineStatus.HELD).order_by("id")
+    )
+    if not course and held:
+        course = min((x.course for x in held), key=course_rank)
+    lines = [x for x in held if x.course == course]
+    by_order: dict[int, list[OrderLine]] = {}
+    for line in lines:
+        by_order.setdefault(line.order_id, []).append(line)
+    for group in by_order.values():
+        _fire(staff=staff, order=group[0].order, course=course, lines=group, now=now)
+    return lines
+
+
+def _auto_fire_after_serving(staff: StaffMember, party: Party, now: datetime) -> None:
+    """The business's choice: once every fired plate is served, the next course goes."""
+    from .ordering import auto_fire
+
+    if not auto_fire(business_id=party.business_id):
+        return
+    unserved = OrderLine.objects.filter(order__party_id=party.pk, status__in=UNSERVED).exclude(
+        status=LineStatus.HELD
+    )
+    if any(course_rank(c) > 0 for c in unserved.values_list("course", flat=True)):
+        return
+    _fire_party(staff=staff, party_id=party.pk, course="", now=now)
 
 
 # --- at the station ----------------------------------------------------------------
@@ -298,6 +349,7 @@ def line_deliver(
             data=events.line_detail(line, runner=staff.name),
         )
         _order_fulfilled_if_done(line.order, now)
+        _auto_fire_after_serving(staff, party, now)
     return DeliveryResult(line=line, prevented=False)
 
 

@@ -42,6 +42,21 @@ def party_for_guest(*, token: str) -> Party:
     return party
 
 
+def party_for_guest_link(*, token: str) -> Party:
+    """The guest link also after the party has left: its receipt, a thank-you and the
+    ratings (read-only; ordering, calling and the API are for guests at the table)."""
+    if not token or len(token) > MAX_TOKEN:
+        raise NotFound(_("This guest link does not work (any more)."))
+    party = (
+        Party.objects.filter(guest_token=token)
+        .select_related("table__section", "need__owner", "need__customer", "business")
+        .first()
+    )
+    if party is None:
+        raise NotFound(_("This guest link does not work (any more)."))
+    return party
+
+
 def party_id_for_guest(*, token: str) -> int | None:
     """Only the id of the guest link's party (which retries an Idempotency-Key is for)."""
     if not token or len(token) > MAX_TOKEN:

@@ -288,6 +288,9 @@ class EventKind(models.TextChoices):
     HOST_CALLED = "host_called", _("Guest asks for the host")
     ALERT = "alert", _("Alert")
     BILL_REQUESTED = "bill_requested", _("Bill requested")
+    # issue #13: the bill and the close-out
+    PAYMENT_RECEIVED = "payment_received", _("Payment received")
+    LINES_VOIDED = "lines_voided", _("Taken off the bill")
     DELIVERY_CHANGED = "delivery_changed", _("Delivery changed")
     INSTRUCTION_CARRIED_OUT = "instruction_carried_out", _("Done for you")
     INSTRUCTION_CHANGED = "instruction_changed", _("Standing instruction changed")

@@ -253,8 +253,11 @@ def test_a_guest_orders_with_the_guest_token(
     )
     assert _snapshot() == before
 
-    # Paid and gone: the link stops working.
-    assert api(world.owner).post(f"/api/v1/floor/parties/{party['id']}/leave").status_code == 200
+    # Paid and gone: the link stops working (the pancake still on the griddle is voided).
+    leave = f"/api/v1/floor/parties/{party['id']}/leave"
+    assert api(world.owner).post(leave).status_code == 409
+    closed = api(world.owner).post(leave, {"void_open_lines": True, "reason": "had to go"})
+    assert closed.status_code == 200, closed.content
     assert guest.get("/api/v1/me/party").status_code == 401
     assert (
         guest.post("/api/v1/me/orders", {"lines": [{"item": terrace["pancake"].pk}]}).status_code

@@ -112,7 +112,10 @@ def test_a_party_orders_through_the_floor(world: World, table: dict[str, Any]) -
     assert other.value.field == "party_id"
     party_request_bill(party=party)
     party_request_bill(party=party)  # asked already: nothing changes
-    party_leave(staff=world.owner, party=party)
+    with pytest.raises(Conflict) as open_lines:
+        party_leave(staff=world.owner, party=party)  # the cola is still being poured
+    assert open_lines.value.field == "void_open_lines"
+    party_leave(staff=world.owner, party=party, void_open_lines=True, reason="test")
     with pytest.raises(Conflict):
         party_leave(staff=world.owner, party=party)
     with pytest.raises(Conflict):

@@ -57,7 +57,7 @@ def test_the_guest_orders_and_follows_the_plates(
     assert party.host_called_at is not None and party.status == PartyStatus.BILL_REQUESTED
 
 
-def test_a_guest_link_of_another_party_or_a_left_party_is_404(
+def test_a_guest_link_of_another_party_is_404_and_a_left_partys_shows_the_receipt(
     world: World, api: Any, seated: dict[str, Any]
 ) -> None:
     party = seated["party"]
@@ -67,8 +67,10 @@ def test_a_guest_link_of_another_party_or_a_left_party_is_404(
         guest.post("/guest/not-a-token/order/", {"item": [1], "quantity": ["1"]}).status_code == 404
     )
     assert guest.get(f"/guest/{'x' * 300}/").status_code == 404
-    api(world.owner).post(f"/api/v1/floor/parties/{party.pk}/leave")
-    assert guest.get(f"/guest/{party.guest_token}/").status_code == 404
+    assert api(world.owner).post(f"/api/v1/floor/parties/{party.pk}/leave").status_code == 200
+    receipt = guest.get(f"/guest/{party.guest_token}/")
+    assert receipt.status_code == 200
+    assert "Thank you for your visit!" in receipt.content.decode()
     assert guest.post(f"/guest/{party.guest_token}/call/").status_code == 404
 
 

@@ -225,6 +225,17 @@ API_ROUTES: dict[str, Route] = {
     "POST /api/v1/floor/parties/{party_id}/leave": _api(
         STAFF_OBJ, "post", "/floor/parties/{party}/leave"
     ),
+    # issue #13: the bill and the close-out
+    "GET /api/v1/floor/parties/{party_id}/bill": _api(
+        STAFF_OBJ, "get", "/floor/parties/{party}/bill"
+    ),
+    "POST /api/v1/floor/parties/{party_id}/payments": _api(
+        STAFF_OBJ | {"kitchen": 403},
+        "post",
+        "/floor/parties/{party}/payments",
+        {"amount_cents": 1, "method": "card"},
+    ),
+    "GET /api/v1/me/party/bill": _api(GUEST_ONLY, "get", "/me/party/bill"),
     "GET /api/v1/floor/tables": _api(STAFF_LIST, "get", "/floor/tables"),
     "POST /api/v1/floor/sections/{section_id}/host": _api(
         STAFF_WRITE | SHIFT_ROLES_ONLY,
