@@ -8,6 +8,7 @@ from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from klantstuur.catalog.models import CatalogItem
 from klantstuur.feedback.models import Rating
 from klantstuur.floor import boards
 from klantstuur.floor.bill import compute
@@ -290,3 +291,61 @@ def test_the_bill_adds_up_whatever_is_paid_for_what(lines: Any, payments: Any) -
     assert sum(s.amount_cents for s in bill.seats) == total
     assert sum(s.due_cents for s in bill.seats) == bill.due_cents
     assert all(0 <= x.paid_cents <= x.amount_cents for x in bill.lines)
+
+
+# --- the console: the bill page, paying, closing in two taps, firing from the card ---------
+
+
+def test_the_host_pays_per_seat_splits_the_rest_and_closes_after_confirming(
+    world: World, login: Any, table12: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    party = table12["party"]
+    host = login(world.owner)
+    host.cookies["django_language"] = "en"
+    base = f"/console/floor/parties/{party.pk}"
+    with django_assert_max_num_queries(12):
+        page = host.get(base + "/bill/")
+    assert page.status_code == 200 and "Pay seat 1" in page.content.decode()
+    assert (
+        host.post(base + "/pay/", {"seat": "1", "method": "card", "tip": "1,50"}).status_code == 302
+    )
+    assert host.post(base + "/pay/", {"split": "2", "method": "cash"}).status_code == 302
+    bill = party_bill_json(party)
+    assert (bill["paid_cents"], bill["tip_cents"], bill["due_cents"]) == (1500 + 750, 150, 750)
+    # Too much: refused in place, nothing recorded.
+    refused = host.post(base + "/pay/", {"amount": "7,51", "method": "card"})
+    assert refused.status_code == 409 and "Only €7,50 is due" in refused.content.decode()
+    assert Payment.objects.count() == 2
+    assert host.post(base + "/pay/", {"amount": "7,50", "method": "other"}).status_code == 302
+    # The first tap asks; the open lines are listed.
+    ask = host.post(base + "/close/")
+    assert ask.status_code == 200 and "Close table 12?" in ask.content.decode()
+    assert Party.objects.get(pk=party.pk).status == PartyStatus.SEATED
+    # Confirmed without voiding: refused, still seated.
+    assert host.post(base + "/close/", {"confirm": "1"}).status_code == 409
+    done = host.post(base + "/close/", {"confirm": "1", "void": "1", "reason": "Kitchen closed"})
+    assert done.status_code == 302
+    assert Party.objects.get(pk=party.pk).status == PartyStatus.LEFT
+
+
+def test_one_tap_on_the_floor_card_fires_the_next_course(
+    world: World, login: Any, api: Any, table12: dict[str, Any]
+) -> None:
+    party = table12["party"]
+    ice = CatalogItem.objects.create(
+        business=world.x, name="IJs", price_cents=450, station=table12["bar"], course="dessert"
+    )
+    api(world.owner).post("/api/v1/orders", {"party_id": party.pk, "lines": [{"item": ice.pk}]})
+    host = login(world.owner)
+    host.cookies["django_language"] = "en"
+    floor = host.get("/console/floor/").content.decode()
+    assert "Fire: Dessert" in floor and "Bill €" in floor
+    assert host.post(f"/console/floor/parties/{party.pk}/fire/").status_code == 302
+    assert OrderLine.objects.get(item=ice).status == LineStatus.RECEIVED
+    assert "Fire: Dessert" not in host.get("/console/floor/").content.decode()
+
+
+def party_bill_json(party: Party) -> dict[str, Any]:
+    from klantstuur.floor.bill import party_bill
+
+    return party_bill(party=party).as_json()

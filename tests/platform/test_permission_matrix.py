@@ -393,6 +393,21 @@ PAGE_ROUTES: dict[str, Route] = {
     ),
     "console_floor:host_came": _page(CONSOLE_OBJ, "post", "/console/floor/parties/{party}/came/"),
     "console_floor:leave": _page(CONSOLE_OBJ, "post", "/console/floor/parties/{party}/leave/"),
+    # issue #13: the bill, payments, the close-out's confirmation, firing from the card
+    "console_floor:bill": _page(CONSOLE_OBJ, "get", "/console/floor/parties/{party}/bill/"),
+    "console_floor:pay": _page(
+        CONSOLE_OBJ | {"kitchen": 403},
+        "post",
+        "/console/floor/parties/{party}/pay/",
+        {"amount": "1", "method": "card"},
+    ),
+    "console_floor:close": _page(
+        CONSOLE_OBJ | {"kitchen": 403},
+        "post",
+        "/console/floor/parties/{party}/close/",
+        {"confirm": "1", "void": "1", "reason": "x"},
+    ),
+    "console_floor:fire_next": _page(CONSOLE_OBJ, "post", "/console/floor/parties/{party}/fire/"),
     "console_floor:fire": _page(
         CONSOLE_OBJ, "post", "/console/floor/orders/{party_order}/fire/", {"course": "main"}
     ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bill, views
 
 app_name = "console_floor"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("parties/<int:party_id>/order/", views.take_order, name="take_order"),
     path("parties/<int:party_id>/came/", views.host_came, name="host_came"),
     path("parties/<int:party_id>/leave/", views.leave, name="leave"),
+    path("parties/<int:party_id>/bill/", bill.bill, name="bill"),
+    path("parties/<int:party_id>/pay/", bill.pay, name="pay"),
+    path("parties/<int:party_id>/close/", bill.close, name="close"),
+    path("parties/<int:party_id>/fire/", bill.fire_next, name="fire_next"),
     path("orders/<int:order_id>/fire/", views.fire, name="fire"),
     path("stations/", views.stations, name="stations"),
     path("stations/<slug:code>/", views.board, name="board"),

@@ -213,15 +213,11 @@ def host_came(request: HttpRequest, me: StaffMember, party_id: int) -> HttpRespo
     return redirect("console_floor:floor")
 
 
-@staff_page
-@require_POST
-def leave(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResponse:
-    try:
-        floor_services.party_leave(staff=me, party=_party(me, party_id))
-        messages.success(request, _("Table cleared; the guest link no longer works."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("console_floor:floor")
+def leave(request: HttpRequest, party_id: int) -> HttpResponse:
+    """The old one-tap "paid and left": now the close-out with its confirmation step."""
+    from .bill import close
+
+    return close(request, party_id=party_id)
 
 
 # --- stations -------------------------------------------------------------------------
