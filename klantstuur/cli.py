@@ -156,12 +156,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     figures = terrace_figures(business_id=terrace.business_id, speed=args.speed)
     latencies = sorted(stats.latencies_ms)
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else None
+    arrivals = sorted(stats.arrivals_ms)
+    a99 = arrivals[min(len(arrivals) - 1, int(0.99 * len(arrivals)))] if arrivals else None
     out = {
         "organisation": args.organisation,
         **figures,
         "wrong_deliveries": stats.wrong_made,
         "live_latency_ms_p99": round(p99, 1) if p99 is not None else None,
         "live_updates": len(latencies),
+        "stream_latency_ms_p99": round(a99, 1) if a99 is not None else None,
         "errors": len(stats.errors),
         "business": terrace.slug,
     }

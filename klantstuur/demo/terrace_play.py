@@ -11,6 +11,7 @@ live-update latency.
 """
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -22,7 +23,6 @@ import httpx
 
 from .terrace_setup import STATIONS, Terrace
 
-POLL_MINUTES = 0.25  # how often a cook or runner looks at the screen (simulated)
 WALK_MINUTES = 0.5  # from the pass to the table
 EAT_MINUTES = 12.0
 WRONG_TABLE_GUESS = 0.2  # process: the runner's guess of the table is wrong this often
@@ -46,6 +46,8 @@ class Stats:
     prevented_seen: int = 0
     errors: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    # The same, only to the stream's message (before the screen refetches its fragment).
+    arrivals_ms: list[float] = field(default_factory=list)
 
 
 class Player:
@@ -72,6 +74,8 @@ class Player:
             base_url=options.base, timeout=httpx.Timeout(None), limits=httpx.Limits()
         )
         self.screens: list[asyncio.Task[None]] = []
+        self.events: dict[str, asyncio.Event] = {}
+        self.plates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
     # --- time ------------------------------------------------------------------------
 
@@ -108,12 +112,30 @@ class Player:
             self.stats.errors.append(f"{method} {path}: {r.status_code} {r.text[:200]}")
         return r
 
+    async def _get(self, path: str, cookies: dict[str, str]) -> httpx.Response:
+        """A GET, once more when a kept-alive connection was closed under it."""
+        try:
+            return await self.http.get(path, cookies=cookies)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            return await self.http.get(path, cookies=cookies)
+
     # --- screens ------------------------------------------------------------------------
 
-    def screen(self, stream: str, fragment: str, cookies: dict[str, str]) -> None:
-        self.screens.append(asyncio.create_task(self._screen(stream, fragment, cookies)))
+    def changed(self, key: str) -> asyncio.Event:
+        """Set when the screen ``key`` (a station, the pass, a party) was told of a change."""
+        return self.events.setdefault(key, asyncio.Event())
 
-    async def _screen(self, stream: str, fragment: str, cookies: dict[str, str]) -> None:
+    async def wait_change(self, key: str, minutes: float) -> None:
+        """Until the screen shows a change, or ``minutes`` (simulated) have passed."""
+        event = self.changed(key)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=max(minutes, 0.01) * 60 / self.o.speed)
+        event.clear()
+
+    def screen(self, stream: str, fragment: str, cookies: dict[str, str], key: str) -> None:
+        self.screens.append(asyncio.create_task(self._screen(stream, fragment, cookies, key)))
+
+    async def _screen(self, stream: str, fragment: str, cookies: dict[str, str], key: str) -> None:
         pending: list[float] = []
         busy = asyncio.Event()
         fetches: set[asyncio.Task[None]] = set()
@@ -123,7 +145,7 @@ class Player:
                 taken = list(pending)
                 pending.clear()
                 try:
-                    r = await self.http.get(fragment, cookies=cookies)
+                    r = await self._get(fragment, cookies)
                     r.raise_for_status()
                 except httpx.HTTPError as exc:
                     if not self.stop.is_set():
@@ -141,7 +163,10 @@ class Player:
                     if not line.startswith('data: {"event"'):
                         continue
                     message = json.loads(line[6:])
-                    pending.append(datetime.fromisoformat(message["at"]).timestamp())
+                    at = datetime.fromisoformat(message["at"]).timestamp()
+                    self.stats.arrivals_ms.append((time.time() - at) * 1000)
+                    pending.append(at)
+                    self.changed(key).set()
                     if not busy.is_set():
                         busy.set()
                         fetches.add(task := asyncio.create_task(refetch()))
@@ -153,6 +178,7 @@ class Player:
     # --- the kitchen ------------------------------------------------------------------
 
     async def station(self, code: str, capacity: int) -> None:
+        """The crew looks at its board when it changes, starts what fits, bumps what is done."""
         token = self.t.cooks[code]
         cooking: dict[int, float] = {}
         while not self.stop.is_set():
@@ -169,21 +195,25 @@ class Player:
                     # 409: voided at the table meanwhile.
                     await self.call("POST", f"/order-lines/{line_id}/ready", token, quiet=(409,))
                     del cooking[line_id]
-            await self.sleep(POLL_MINUTES)
+            next_ready = min(cooking.values(), default=self.now() + 2) - self.now()
+            await self.wait_change(f"station:{code}", min(next_ready, 2.0))
 
     # --- the runners --------------------------------------------------------------------
 
+    async def dispatch(self) -> None:
+        """The pass: plates put out are handed to the next free runner."""
+        while not self.stop.is_set():
+            r = await self.call("GET", "/runner/plates", self.t.runners[0])
+            plates = r.json()["items"] if r is not None and r.status_code == 200 else []
+            for plate in plates:
+                if plate["status"] == "ready" and plate["id"] not in self.claimed:
+                    self.claimed.add(plate["id"])
+                    self.plates.put_nowait(plate)
+            await self.wait_change("runner", 2.0)
+
     async def runner(self, token: str) -> None:
         while not self.stop.is_set():
-            r = await self.call("GET", "/runner/plates", token)
-            plates = r.json()["items"] if r is not None and r.status_code == 200 else []
-            plate = next(
-                (p for p in plates if p["status"] == "ready" and p["id"] not in self.claimed), None
-            )
-            if plate is None:
-                await self.sleep(POLL_MINUTES)
-                continue
-            self.claimed.add(plate["id"])
+            plate = await self.plates.get()
             taken = await self.call(
                 "POST", f"/order-lines/{plate['id']}/pick-up", token, quiet=(409,)
             )
@@ -249,7 +279,7 @@ class Player:
                 return bill
             if self.now() > self.o.minutes * 3:
                 return bill
-            await self.sleep(3.0)
+            await self.wait_change(f"party:{party_id}", 5.0)
 
     async def party(self, table: dict[str, Any], arrive: float) -> None:
         await self.sleep(arrive - self.now())
@@ -266,7 +296,7 @@ class Player:
             return
         party = r.json()
         guest = party["guest_url"].rstrip("/").rsplit("/", 1)[-1]
-        self.screen(f"/guest/{guest}/stream/", f"/guest/{guest}/live/", {})
+        self.screen(f"/guest/{guest}/stream/", f"/guest/{guest}/live/", {}, f"party:{party['id']}")
         await self.sleep(2.0)
         ordered = self.now()
         first = ["drinks", "main", "dessert"] if steered else ["drinks", "main"]
@@ -329,9 +359,12 @@ class Player:
         cookies = {self.t.session_cookie: self.t.kitchen_session}
         for code, _name, _capacity in STATIONS:
             base = f"/console/floor/stations/{code}"
-            self.screen(base + "/stream/", base + "/live/", cookies)
+            self.screen(base + "/stream/", base + "/live/", cookies, f"station:{code}")
+        runner = "/console/floor/runner"
+        self.screen(runner + "/stream/", runner + "/live/", cookies, "runner")
         workers = [asyncio.create_task(self.station(code, cap)) for code, _n, cap in STATIONS]
         workers += [asyncio.create_task(self.runner(token)) for token in self.t.runners]
+        workers.append(asyncio.create_task(self.dispatch()))
         window = self.o.minutes * 0.4
         parties = [
             asyncio.create_task(self.party(table, self.rng.uniform(0, window)))
