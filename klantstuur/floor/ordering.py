@@ -55,7 +55,7 @@ def party_order_place(
             need=party.need,
             customer=party.customer,
             table=party.table.number,
-            seats=party.table.seats,
+            seats=party.seats,
             auto_fire=auto_fire(business_id=business.pk),
         ),
         actor_staff=actor_staff,

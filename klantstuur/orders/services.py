@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import Business, StaffMember
-from klantstuur.catalog.models import CatalogItem, course_rank
+from klantstuur.catalog.models import CatalogItem, Course, course_rank, split_list
 from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.customers.models import Customer
 from klantstuur.needs.journal import record
@@ -33,6 +33,10 @@ class LineSpec:
     seat: int | None = None
     note: str = ""
     allergies: str = ""
+    # Chosen from the item's modifiers ("zonder suiker"); comma-separated.
+    modifiers: str = ""
+    # The line's course when it is not the item's (a starter served as a main).
+    course: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class AtTable:
     # The party's evening, which the order serves.
     need: Need
     customer: Customer | None
-    # The table's number, and its seat positions 1..seats.
+    # The table's number, and the party's seat positions 1..seats.
     table: str
     seats: int
     # The business fires the next course by itself once the ones before it are served.
@@ -93,8 +97,30 @@ def _clean_lines(business: Business, specs: list[LineSpec], at_table: AtTable | 
             raise Invalid(_("At most %(n)d characters.") % {"n": 500}, field=f"{field}.note")
         if len(spec.allergies) > 300:
             raise Invalid(_("At most %(n)d characters.") % {"n": 300}, field=f"{field}.allergies")
+        _check_choices(spec, item, field)
         out.append((spec, item))
     return out
+
+
+def _check_choices(spec: LineSpec, item: CatalogItem, field: str) -> None:
+    """Modifiers only from the item's own; a course only from the list."""
+    offered = set(split_list(item.modifiers))
+    for chosen in split_list(spec.modifiers):
+        if chosen not in offered:
+            raise Invalid(
+                _("%(item)s can be ordered with: %(choices)s.")
+                % {"item": item.name, "choices": ", ".join(sorted(offered)) or "-"},
+                field=f"{field}.modifiers",
+            )
+    if spec.course is not None and spec.course not in Course.values:
+        raise Invalid(
+            _("A course is one of: %(c)s.") % {"c": ", ".join(Course.values)},
+            field=f"{field}.course",
+        )
+
+
+def line_course(spec: LineSpec, item: CatalogItem) -> str:
+    return spec.course if spec.course is not None else item.course
 
 
 def courses_held(
@@ -263,7 +289,8 @@ def _lines_create(
                 seat=spec.seat,
                 note=spec.note.strip(),
                 allergies=spec.allergies.strip(),
-                course=item.course,
+                modifiers=", ".join(split_list(spec.modifiers)),
+                course=line_course(spec, item),
                 station=item.station,
                 price_cents=item.price_cents,
                 status=LineStatus.HELD if is_held else LineStatus.RECEIVED,
@@ -297,7 +324,7 @@ def _placed_record(
             for spec, item in cleaned
         ],
         station_ids=station_ids,
-        held=sorted(held_courses & {item.course for _s, item in cleaned}),
+        held=sorted(held_courses & {line_course(s, item) for s, item in cleaned}),
     )
     record(placed, need=order.need, actor_staff=actor_staff, actor_customer=actor_customer, at=now)
     checkpoint_record(
@@ -350,12 +377,14 @@ def order_place(
         need = _need_open(customer=customer, cleaned=cleaned, actor_staff=actor_staff)
     held_courses = {c.strip() for c in (hold_courses or []) if c.strip()}
     held = courses_held(
-        [course_rank(item.course) for _spec, item in cleaned],
+        [course_rank(line_course(spec, item)) for spec, item in cleaned],
         at_table,
         held_courses,
-        [item.course for _spec, item in cleaned],
+        [line_course(spec, item) for spec, item in cleaned],
     )
-    held_courses |= {item.course for (_spec, item), h in zip(cleaned, held, strict=True) if h}
+    held_courses |= {
+        line_course(spec, item) for (spec, item), h in zip(cleaned, held, strict=True) if h
+    }
     line_promises, promise = _promises(cleaned, held, promised_at, now)
     order = _order_create(
         business=business,

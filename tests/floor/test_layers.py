@@ -87,7 +87,7 @@ def test_a_party_orders_through_the_floor(world: World, table: dict[str, Any]) -
     order = party_order_place(
         business=world.x,
         party=party,
-        lines=[LineSpec(item_id=table["cola"].pk, seat=4)],
+        lines=[LineSpec(item_id=table["cola"].pk, seat=2)],
         channel=OrderChannel.STAFF,
         actor_staff=world.owner,
     )
@@ -98,7 +98,8 @@ def test_a_party_orders_through_the_floor(world: World, table: dict[str, Any]) -
         party_order_place(
             business=world.x,
             party=party,
-            lines=[LineSpec(item_id=table["cola"].pk, seat=5)],
+            # The party of two has seats 1 and 2 (the table has more).
+            lines=[LineSpec(item_id=table["cola"].pk, seat=3)],
             channel=OrderChannel.STAFF,
         )
     assert seat.value.field == "lines.0.seat"

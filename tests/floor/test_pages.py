@@ -35,13 +35,8 @@ def test_the_guest_orders_and_follows_the_plates(
     assert "Olga Owner" in r.content.decode()
     r = guest.post(
         url + "order/",
-        {
-            "item": [seated["pancake"].pk, seated["cola"].pk],
-            "quantity": ["2", "0"],
-            "seat": ["3", ""],
-            "note": ["", ""],
-            "allergies": ["", ""],
-        },
+        # The menu grid: seat 3's tab, two pancakes; nothing shared.
+        {f"q-3-{seated['pancake'].pk}": "2", f"q-0-{seated['cola'].pk}": "0", "tab": "3"},
     )
     assert r.status_code == 302
     order = Order.objects.get(party=party)
@@ -101,11 +96,10 @@ def test_host_board_and_runner_pages(
     r = host.post(
         f"/console/floor/parties/{party.pk}/order/",
         {
-            "item": [seated["pancake"].pk, "", seated["cola"].pk],
-            "seat": ["1", "1", "2"],
-            "quantity": ["1", "1", "1"],
-            "note": ["extra stroop", "", ""],
-            "allergies": ["noten", "", ""],
+            f"q-1-{seated['pancake'].pk}": "1",
+            "note-1": "extra stroop",
+            "allergies-1": "noten",
+            f"q-2-{seated['cola'].pk}": "1",
             "hold": ["main"],
         },
     )

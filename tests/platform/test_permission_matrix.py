@@ -427,6 +427,11 @@ PAGE_ROUTES: dict[str, Route] = {
         "post",
         "/console/floor/lines/{party_line}/bump/",
     ),
+    "console_floor:line_start": _page(
+        CONSOLE_OBJ | {"owner": "->/console/floor/stations/pannenkoeken/"},
+        "post",
+        "/console/floor/lines/{party_line}/start/",
+    ),
     "console_floor:line_recall": _page(
         CONSOLE_OBJ, "post", "/console/floor/lines/{party_line}/recall/"
     ),

@@ -26,6 +26,7 @@ urlpatterns = [
         name="ticket_bump",
     ),
     path("lines/<int:line_id>/bump/", views.line_bump, name="line_bump"),
+    path("lines/<int:line_id>/start/", views.line_start, name="line_start"),
     path("lines/<int:line_id>/recall/", views.line_recall, name="line_recall"),
     path("runner/", views.runner, name="runner"),
     path("runner/live/", views.runner_fragment, name="runner_fragment"),

@@ -30,15 +30,13 @@ from klantstuur.core.pages import is_htmx
 from klantstuur.floor import boards, kitchen
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
+from klantstuur.floor.menu import lines_from_grid, menu_grid, seat_tabs
 from klantstuur.floor.models import Party, PartyStatus, Section, Table
 from klantstuur.floor.ordering import party_order_place
 from klantstuur.floor.qr import qr_svg
 from klantstuur.live.streams import sse
 from klantstuur.orders.models import OrderChannel, OrderLine
-from klantstuur.orders.selectors import catalog_of_business, order_for_staff
-from klantstuur.orders.services import LineSpec
-
-ORDER_ROWS_PER_SEAT = 2
+from klantstuur.orders.selectors import order_for_staff
 
 
 def seat_positions(seats: int) -> list[dict[str, Any]]:
@@ -125,34 +123,16 @@ def _party(me: StaffMember, party_id: int) -> Party:
 
 @staff_page
 def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResponse:
-    """One seat per line, with notes and allergies; mains can wait to be fired."""
+    """The menu grid: a tab per seat of the party (and shared), steppers, modifiers;
+    later courses wait to be fired (``orders.services.courses_held``)."""
     party = _party(me, party_id)
     if party.status == PartyStatus.LEFT:
         raise Http404
-    menu = list(catalog_of_business(business_id=me.business_id).filter(station__isnull=False))
-    courses = sorted({i.course for i in menu if i.course})
+    grid = menu_grid(business_id=me.business_id)
+    courses = sorted({s.course for s in grid if s.course})
     error = ""
     if request.method == "POST":
-        specs = []
-        items = request.POST.getlist("item")[:100]
-        seats = request.POST.getlist("seat")
-        quantities = request.POST.getlist("quantity")
-        notes = request.POST.getlist("note")
-        allergies = request.POST.getlist("allergies")
-        for n, raw in enumerate(items):
-            if not raw.strip():
-                continue
-            seat_raw = seats[n] if n < len(seats) else ""
-            qty_raw = quantities[n] if n < len(quantities) else "1"
-            specs.append(
-                LineSpec(
-                    item_id=int(raw) if raw.isdecimal() and len(raw) < 12 else 0,
-                    quantity=int(qty_raw) if qty_raw.isdecimal() and len(qty_raw) < 4 else 0,
-                    seat=int(seat_raw) if seat_raw.isdecimal() and len(seat_raw) < 4 else None,
-                    note=(notes[n] if n < len(notes) else "")[:500],
-                    allergies=(allergies[n] if n < len(allergies) else "")[:300],
-                )
-            )
+        specs = lines_from_grid(request.POST, seats=party.seats)
         hold = [c for c in request.POST.getlist("hold") if c in courses]
         try:
             if not specs:
@@ -169,18 +149,14 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
             return redirect("console_floor:floor")
         except DomainError as exc:
             error = exc.message
-    rows = []
-    for s in range(1, party.table.seats + 1):
-        rows += [s] * ORDER_ROWS_PER_SEAT
     return render(
         request,
         "floor/order.html",
         {
             "me": me,
             "party": party,
-            "menu": menu,
-            "courses": courses,
-            "rows": rows,
+            "grid": grid,
+            "seat_tabs": seat_tabs(party.seats),
             "error": error,
             "held": floor_selectors.held_courses(party=party),
             "nav": "floor",
@@ -241,10 +217,12 @@ def _station(me: StaffMember, code: str) -> Station:
 
 def _board_context(me: StaffMember, station: Station, error: str = "") -> dict[str, Any]:
     now = timezone.now()
+    tickets = boards.tickets(station=station, now=now)
     return {
         "me": me,
         "station": station,
-        "tickets": boards.tickets(station=station, now=now),
+        "tickets": tickets,
+        "all_day": boards.all_day(tickets),
         "recent": boards.recent_bumps(station=station),
         "may_bump": kitchen.may_work_station(me, station),
         "error": error,
@@ -311,6 +289,12 @@ def _line_step(
 @require_POST
 def line_bump(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
     return _line_step(request, me, line_id, kitchen.line_ready)
+
+
+@staff_page
+@require_POST
+def line_start(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
+    return _line_step(request, me, line_id, kitchen.line_start)
 
 
 @staff_page

@@ -24,16 +24,14 @@ from klantstuur.feedback.models import Touchpoint
 from klantstuur.feedback.services import LOW_RATING, rating_give
 from klantstuur.floor import selectors, services
 from klantstuur.floor.bill import party_bill
+from klantstuur.floor.menu import lines_from_grid, menu_grid, seat_tabs
 from klantstuur.floor.models import Party, PartyStatus
 from klantstuur.floor.ordering import party_order_place
 from klantstuur.live.streams import sse
 from klantstuur.needs.selectors import feedback_given
 from klantstuur.orders.models import LineStatus, OrderChannel
-from klantstuur.orders.selectors import catalog_of_business
-from klantstuur.orders.services import LineSpec
 from klantstuur.portal.forms import RatingForm
 
-MAX_FORM_LINES = 60
 RATINGS = (1, 2, 3, 4, 5)
 
 
@@ -94,13 +92,12 @@ def party(request: HttpRequest, token: str) -> HttpResponse:
     if found.status == PartyStatus.LEFT:
         # Paid and gone: the receipt, a thank-you and the ratings.
         return _render(request, found, "guest/receipt.html")
-    menu = list(catalog_of_business(business_id=found.business_id).filter(station__isnull=False))
     return _render(
         request,
         found,
         "guest/party.html",
-        menu=menu,
-        seat_numbers=range(1, found.table.seats + 1),
+        grid=menu_grid(business_id=found.business_id),
+        seat_tabs=seat_tabs(found.seats),
     )
 
 
@@ -122,28 +119,10 @@ async def party_stream(request: HttpRequest, token: str) -> HttpResponseBase:
 
 @require_POST
 def order(request: HttpRequest, token: str) -> HttpResponse:
+    """The guest's order from the same grid as the host's: per seat, with modifiers."""
     found = _party(token)
-    specs: list[LineSpec] = []
-    item_ids = request.POST.getlist("item")[:MAX_FORM_LINES]
-    quantities = request.POST.getlist("quantity")
-    seats = request.POST.getlist("seat")
-    notes = request.POST.getlist("note")
-    allergies = request.POST.getlist("allergies")
+    specs = lines_from_grid(request.POST, seats=found.seats)
     try:
-        for n, raw in enumerate(item_ids):
-            qty = _int(quantities[n] if n < len(quantities) else "0", default=0)
-            if qty <= 0:
-                continue
-            seat = _int(seats[n] if n < len(seats) else "", default=None)
-            specs.append(
-                LineSpec(
-                    item_id=_int(raw, default=0) or 0,
-                    quantity=qty,
-                    seat=seat,
-                    note=(notes[n] if n < len(notes) else "")[:500],
-                    allergies=(allergies[n] if n < len(allergies) else "")[:300],
-                )
-            )
         if not specs:
             raise DomainError(_("Choose at least one thing."))
         party_order_place(
