@@ -158,7 +158,8 @@ def terrace_figures(*, business_id: int, speed: float) -> dict[str, Any]:
         "lines": len(lines),
         "served": sum(1 for x in lines if x[0] == LineStatus.SERVED),
         "wrong_deliveries_prevented": Checkpoint.objects.filter(
-            order__business_id=business_id, code="wrong_delivery_prevented"
+            order__business_id=business_id,
+            code__in=("wrong_delivery_prevented", "wrong_seat_prevented"),
         ).count(),
         "wait_minutes_p50": _percentile(waits, 0.50),
         "wait_minutes_p95": _percentile(waits, 0.95),

@@ -3,7 +3,8 @@
 Each step locks the line, checks the actor's authority and the transition
 table (``LINE_TRANSITIONS``), changes the line and records its checkpoint in
 the same transaction. A delivery to the wrong table or seat is refused; the
-refusal itself is recorded (checkpoint ``wrong_delivery_prevented`` plus an
+refusal itself is recorded (checkpoint ``wrong_delivery_prevented``, or
+``wrong_seat_prevented`` at the right table, plus an
 alert to the owner) in its own committed transaction before the 409.
 """
 
@@ -22,6 +23,7 @@ from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from klantstuur.needs.journal import record
 from klantstuur.orders.checkpoints import checkpoint_record
 from klantstuur.orders.models import (
+    AT_THE_PASS,
     FULFILLABLE_ORDERS,
     LINE_TRANSITIONS,
     OPEN_AT_STATION,
@@ -34,7 +36,7 @@ from klantstuur.orders.models import (
 from klantstuur.orders.promises import promise_lines
 
 from . import events
-from .models import Party, Table
+from .models import AT_TABLE, Party, Table
 
 # Who may work a station's lines without being one of its members.
 ALL_STATIONS_ROLES = (Role.MANAGER, Role.LEAD)
@@ -336,21 +338,30 @@ def line_deliver(
         now = timezone.now()
         reason, field = _mismatch(line, party, target, seat)
         if reason:
-            _refusal_record(staff, line, target=target, seat=seat, reason=reason, now=now)
+            _refusal_record(
+                staff, line, target=target, seat=seat, reason=reason, wrong=field, now=now
+            )
             return DeliveryResult(line=line, prevented=True, reason=reason, field=field)
-        _set(line, status=LineStatus.SERVED, served_at=now)
-        checkpoint_record(
-            order=line.order,
-            line=line,
-            code="line_served",
-            actor_staff=staff,
-            at=now,
-            location=_("table %(table)s") % {"table": party.table.number},
-            data=events.line_detail(line, runner=staff.name),
-        )
-        _order_fulfilled_if_done(line.order, now)
-        _auto_fire_after_serving(staff, party, now)
+        _serve(staff, line, now)
     return DeliveryResult(line=line, prevented=False)
+
+
+def _serve(staff: StaffMember, line: OrderLine, now: datetime) -> None:
+    """At the table, at the seat: the checkpoint, the order done, the next course maybe."""
+    party = line.order.party
+    assert party is not None
+    _set(line, status=LineStatus.SERVED, served_at=now)
+    checkpoint_record(
+        order=line.order,
+        line=line,
+        code="line_served",
+        actor_staff=staff,
+        at=now,
+        location=_("table %(table)s") % {"table": party.table.number},
+        data=events.line_detail(line, runner=staff.name),
+    )
+    _order_fulfilled_if_done(line.order, now)
+    _auto_fire_after_serving(staff, party, now)
 
 
 def _mismatch(line: OrderLine, party: Party, target: Table, seat: int | None) -> tuple[str, str]:
@@ -377,13 +388,15 @@ def _refusal_record(
     target: Table,
     seat: int | None,
     reason: str,
+    wrong: str,
     now: datetime,
 ) -> None:
-    """A prevented wrong delivery: its checkpoint, and an alert to the owner."""
+    """A prevented wrong delivery — at another table, or at the right table for another
+    seat (``wrong``) —: its checkpoint, and an alert to the owner."""
     checkpoint_record(
         order=line.order,
         line=line,
-        code="wrong_delivery_prevented",
+        code="wrong_seat_prevented" if wrong == "seat" else "wrong_delivery_prevented",
         actor_staff=staff,
         at=now,
         note=reason,
@@ -400,6 +413,31 @@ def _refusal_record(
         actor_staff=staff,
         at=now,
     )
+
+
+@transaction.atomic
+def table_serve_all(*, staff: StaffMember, table: str) -> list[OrderLine]:
+    """The runner confirms the table once and serves every plate of its party on the pass,
+    each at the seat on its line (plates without a seat stay for a single serve)."""
+    _require_floor(staff)
+    target = _resolve_table(staff, table, None)
+    lines = list(
+        _locked_lines()
+        .filter(
+            business_id=staff.business_id,
+            order__party__table=target,
+            order__party__status__in=AT_TABLE,
+            status__in=AT_THE_PASS,
+            seat__isnull=False,
+        )
+        .order_by("id")
+    )
+    if not lines:
+        raise Conflict(_("Nothing on the pass for table %(n)s.") % {"n": target.number})
+    now = timezone.now()
+    for line in lines:
+        _serve(staff, line, now)
+    return lines
 
 
 def line_deliver_or_refuse(**kwargs: Any) -> OrderLine:

@@ -349,3 +349,35 @@ def party_bill_json(party: Party) -> dict[str, Any]:
     from klantstuur.floor.bill import party_bill
 
     return party_bill(party=party).as_json()
+
+
+# --- the pass: a whole table in one go, a refusal keeps what was typed -----------------------
+
+
+def test_the_runner_serves_a_whole_table_at_once_and_a_refusal_keeps_the_typed_table(
+    world: World, login: Any, table12: dict[str, Any]
+) -> None:
+    party = table12["party"]
+    seated = OrderLine.objects.filter(order__party=party, seat__isnull=False).order_by("id")
+    for line in seated:
+        line.status = LineStatus.READY
+        line.save(update_fields=["status"])
+    runner = login(world.colleague)
+    runner.cookies["django_language"] = "en"
+    page = runner.get("/console/floor/runner/").content.decode()
+    assert "Serve all 3 plates for table 12, each at its seat" in page
+    first = seated[0]
+    refused = runner.post(
+        f"/console/floor/lines/{first.pk}/deliver/", {"table": "21"}, HTTP_HX_REQUEST="true"
+    )
+    assert refused.status_code == 409
+    assert 'value="21"' in refused.content.decode()  # corrected, not retyped
+    r = runner.post("/console/floor/runner/serve-table/", {"table": "12"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    statuses = OrderLine.objects.filter(order__party=party).order_by("id")
+    assert [(x.seat, x.status) for x in statuses] == [
+        (1, "served"),
+        (1, "served"),
+        (2, "served"),
+        (None, "received"),
+    ]

@@ -447,6 +447,9 @@ PAGE_ROUTES: dict[str, Route] = {
         "/console/floor/lines/{party_line}/deliver/",
         {"table": "12", "seat": "1"},
     ),
+    "console_floor:serve_table": _page(
+        CONSOLE | {"stranger": 403}, "post", "/console/floor/runner/serve-table/", {"table": "12"}
+    ),
     "console_floor:shift": _page(
         CONSOLE | {"stranger": 403, "owner": 403, "kitchen": 403},
         "post",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("runner/stream/", views.runner_stream, name="runner_stream"),
     path("lines/<int:line_id>/pickup/", views.pick_up, name="pick_up"),
     path("lines/<int:line_id>/deliver/", views.deliver, name="deliver"),
+    path("runner/serve-table/", views.serve_table, name="serve_table"),
     path("shift/", views.shift, name="shift"),
     path("qr/", views.qr_codes, name="qr_codes"),
     path("parties/<int:party_id>/link/", views.guest_link, name="guest_link"),

@@ -319,17 +319,23 @@ def ticket_bump(request: HttpRequest, me: StaffMember, code: str, order_id: int)
 
 
 def _runner_context(
-    me: StaffMember, error: str = "", error_line: int | None = None
+    me: StaffMember, error: str = "", error_line: int | None = None, typed_table: str = ""
 ) -> dict[str, Any]:
     plates = boards.runner_lines(staff=me)
+    by_table: dict[str, list[OrderLine]] = {}
     for plate in plates:
         table: Table = plate.order.party.table  # type: ignore[union-attr]
         plate.seat_map = seat_positions(table.seats)  # type: ignore[attr-defined]
+        if plate.seat is not None:
+            by_table.setdefault(table.number, []).append(plate)
     return {
         "me": me,
         "plates": plates,
+        "tables": [{"table": n, "plates": p} for n, p in by_table.items()],
         "error": error,
         "error_line": error_line,
+        # What the runner typed survives a refusal: they correct it, not retype it.
+        "typed_table": typed_table,
         "now": timezone.now(),
         "nav": "runner",
     }
@@ -357,7 +363,12 @@ def _runner_after(
         return render(
             request,
             "floor/partials/runner.html",
-            _runner_context(me, exc.message if exc else "", line_id if exc else None),
+            _runner_context(
+                me,
+                exc.message if exc else "",
+                line_id if exc else None,
+                request.POST.get("table", "")[:20] if exc else "",
+            ),
             status=exc.status if exc else 200,
         )
     if exc:
@@ -395,6 +406,29 @@ def deliver(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse
     except DomainError as exc:
         error = exc
     return _runner_after(request, me, error, line.pk)
+
+
+@staff_page
+@require_POST
+def serve_table(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    """The runner at one table serves every plate of it on the pass, each at its seat."""
+    error = None
+    try:
+        kitchen.table_serve_all(staff=me, table=request.POST.get("table", "")[:20])
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from None
+        error = exc
+    if is_htmx(request):
+        return render(
+            request,
+            "floor/partials/runner.html",
+            _runner_context(me, error.message if error else ""),
+            status=error.status if error else 200,
+        )
+    if error:
+        messages.error(request, error.message)
+    return redirect("console_floor:runner")
 
 
 # --- the shift and the printed QR codes (managers and leads) ---------------------------------
