@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from .terrace_setup import STATIONS, Terrace
+from .terrace_setup import STATIONS, Terrace, capacity
 
 WALK_MINUTES = 0.5  # from the pass to the table
 EAT_MINUTES = 12.0
@@ -362,7 +362,10 @@ class Player:
             self.screen(base + "/stream/", base + "/live/", cookies, f"station:{code}")
         runner = "/console/floor/runner"
         self.screen(runner + "/stream/", runner + "/live/", cookies, "runner")
-        workers = [asyncio.create_task(self.station(code, cap)) for code, _n, cap in STATIONS]
+        workers = [
+            asyncio.create_task(self.station(code, capacity(per, self.o.tables)))
+            for code, _n, per in STATIONS
+        ]
         workers += [asyncio.create_task(self.runner(token)) for token in self.t.runners]
         workers.append(asyncio.create_task(self.dispatch()))
         window = self.o.minutes * 0.4

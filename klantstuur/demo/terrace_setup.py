@@ -27,7 +27,13 @@ from klantstuur.orders.models import Checkpoint, LineStatus, OrderLine
 from .restaurant import MENU
 
 TABLES_PER_HOST = 10
-STATIONS = [("pannenkoeken", "Pannenkoeken", 6), ("drinken", "Drinken", 3), ("ijs", "IJs", 2)]
+# Station, name, and the tables per portion made at once (a Saturday kitchen is staffed
+# for its floor: 40 tables, 20 griddle plates).
+STATIONS = [("pannenkoeken", "Pannenkoeken", 2), ("drinken", "Drinken", 5), ("ijs", "IJs", 8)]
+
+
+def capacity(tables_per_plate: int, tables: int) -> int:
+    return max(2, tables // tables_per_plate)
 
 
 @dataclass
@@ -78,9 +84,13 @@ def terrace_create(*, tables: int, runners: int, organisation: str) -> Terrace:
     hosts = [staff(Role.HOST, f"Host {n + 1}") for n in range(max(1, -(-tables // 10)))]
     cooks: dict[str, StaffMember] = {}
     stations: dict[str, Station] = {}
-    for position, (code, name, capacity) in enumerate(STATIONS):
+    for position, (code, name, per) in enumerate(STATIONS):
         stations[code] = Station.objects.create(
-            business=business, code=code, name=name, capacity=capacity, position=position
+            business=business,
+            code=code,
+            name=name,
+            capacity=capacity(per, tables),
+            position=position,
         )
         cooks[code] = staff(Role.KITCHEN, f"Crew {name}")
         stations[code].members.add(cooks[code])
