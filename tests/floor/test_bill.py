@@ -306,6 +306,8 @@ def test_the_host_pays_per_seat_splits_the_rest_and_closes_after_confirming(
     with django_assert_max_num_queries(12):
         page = host.get(base + "/bill/")
     assert page.status_code == 200 and "Pay seat 1" in page.content.decode()
+    # The running check is on the order page too.
+    assert "€ 30,00" in host.get(base + "/order/").content.decode()
     assert (
         host.post(base + "/pay/", {"seat": "1", "method": "card", "tip": "1,50"}).status_code == 302
     )

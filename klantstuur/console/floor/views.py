@@ -30,6 +30,7 @@ from klantstuur.core.pages import is_htmx
 from klantstuur.floor import boards, kitchen
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
+from klantstuur.floor.bill import party_bill
 from klantstuur.floor.menu import lines_from_grid, menu_grid, seat_tabs
 from klantstuur.floor.models import Party, PartyStatus, Section, Table
 from klantstuur.floor.ordering import party_order_place
@@ -157,6 +158,7 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
             "party": party,
             "grid": grid,
             "seat_tabs": seat_tabs(party.seats),
+            "bill": party_bill(party=party),
             "error": error,
             "held": floor_selectors.held_courses(party=party),
             "nav": "floor",
