@@ -264,6 +264,8 @@ class Player:
         return out
 
     async def order(self, party: dict[str, Any], host: str, picks: list[tuple[int, str]]) -> None:
+        if not picks:
+            return  # nobody wanted anything (no dessert tonight)
         steered = self.o.organisation == "steered"
         lines = [
             {"item": self.menu[name]["id"], **({"seat": seat} if steered else {})}

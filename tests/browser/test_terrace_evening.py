@@ -178,7 +178,8 @@ def test_a_table_from_seating_to_receipt(
         assert_accessible(guest)
         shot(guest, "evening-receipt")
         guest.locator(".rate-form button[aria-label='5 of 5']").last.click()
-        guest.wait_for_selector(".rate-thanks >> nth=-1")
+        # The served plates were rated already; now the ordering is too: two thank-yous.
+        guest.wait_for_function("document.querySelectorAll('.rate-thanks').length === 2")
         assert sorted(Rating.objects.values_list("rating", flat=True)) == [4, 5]
     finally:
         for ctx in (desk, kitchen_ctx, runner_ctx, phone):
