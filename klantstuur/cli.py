@@ -185,6 +185,52 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Set up a fresh terrace (same database), play the service through the HTTP API at
+    ``--base``, print one JSON line of figures (API.md, v1 additions)."""
+    _setup()
+    import json
+
+    from klantstuur.demo.terrace_play import Options, play
+    from klantstuur.demo.terrace_setup import terrace_create, terrace_figures
+
+    if args.organisation not in ("steered", "process"):
+        print("error: --organisation is steered or process", file=sys.stderr)
+        return 2
+    runners = args.runners or max(2, args.tables // 8)
+    terrace = terrace_create(tables=args.tables, runners=runners, organisation=args.organisation)
+    options = Options(
+        base=args.base.rstrip("/"),
+        tables=args.tables,
+        minutes=args.minutes,
+        speed=args.speed,
+        organisation=args.organisation,
+        runners=runners,
+        kitchen_speed=args.kitchen_speed,
+        seed=args.seed,
+    )
+    stats = play(terrace, options)
+    figures = terrace_figures(business_id=terrace.business_id, speed=args.speed)
+    latencies = sorted(stats.latencies_ms)
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else None
+    arrivals = sorted(stats.arrivals_ms)
+    a99 = arrivals[min(len(arrivals) - 1, int(0.99 * len(arrivals)))] if arrivals else None
+    out = {
+        "organisation": args.organisation,
+        **figures,
+        "wrong_deliveries": stats.wrong_made,
+        "live_latency_ms_p99": round(p99, 1) if p99 is not None else None,
+        "live_updates": len(latencies),
+        "stream_latency_ms_p99": round(a99, 1) if a99 is not None else None,
+        "errors": len(stats.errors),
+        "business": terrace.slug,
+    }
+    for error in stats.errors[:20]:
+        print(f"error: {error}", file=sys.stderr)
+    print(json.dumps(out))
+    return 0 if not stats.errors else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="klantstuur", description=__doc__)
@@ -228,7 +274,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     create.set_defaults(func=cmd_token)
 
-    known = {"demo", "serve", "worker", "token", "mail", "-h", "--help"}
+    simulate = sub.add_parser("simulate", help="rehearse a busy service against a running instance")
+    sim_sub = simulate.add_subparsers(dest="scenario", required=True)
+    terrace = sim_sub.add_parser("terrace", help="a busy Saturday on the terrace")
+    terrace.add_argument("--base", default="http://127.0.0.1:8000")
+    terrace.add_argument("--tables", type=int, default=40)
+    terrace.add_argument("--minutes", type=float, default=120)
+    terrace.add_argument("--speed", type=float, default=60)
+    terrace.add_argument("--organisation", default="steered", help="steered or process")
+    terrace.add_argument("--runners", type=int, default=0, help="default: one per 8 tables")
+    terrace.add_argument(
+        "--kitchen-speed", type=float, default=1.0, help="times the menu's prep minutes"
+    )
+    terrace.add_argument("--seed", type=int, default=13)
+    terrace.set_defaults(func=cmd_simulate)
+
+    known = {"demo", "serve", "worker", "token", "mail", "simulate", "-h", "--help"}
     if argv and argv[0] not in known:
         # Anything else is a Django management command: klantstuur migrate, createsuperuser…
         _setup()

@@ -23,6 +23,7 @@ from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.floor import boards, kitchen
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
+from klantstuur.floor.bill import party_bill
 from klantstuur.floor.models import Party, PartyStatus
 from klantstuur.orders.models import Order, OrderLine
 
@@ -148,13 +149,6 @@ def party_detail(request: HttpRequest, party_id: int) -> Any:
     return party_out(floor_selectors.party_for_staff(staff=me, party_id=party_id))
 
 
-@router.post("/floor/parties/{party_id}/leave", response=PartyOut)
-def party_leave(request: HttpRequest, party_id: int) -> Any:
-    me = auth.staff(request)
-    party = floor_selectors.party_for_staff(staff=me, party_id=party_id)
-    return party_out(floor_services.party_leave(staff=me, party=party), with_link=False)
-
-
 class TableOut(Schema):
     id: int
     number: str
@@ -244,6 +238,12 @@ def my_party_call_host(request: HttpRequest, payload: CallIn) -> Any:
 @router.post("/me/party/bill", response=PartyOut, auth=GUEST_OR_TOKEN)
 def my_party_bill(request: HttpRequest) -> Any:
     return party_out(floor_services.party_request_bill(party=_guest(request)))
+
+
+@router.get("/me/party/bill", response=dict[str, Any], auth=GUEST_OR_TOKEN)
+def my_party_bill_get(request: HttpRequest) -> Any:
+    """The running check, as ``GET /floor/parties/{id}/bill`` shows it to staff."""
+    return party_bill(party=_guest(request)).as_json()
 
 
 # --- stations --------------------------------------------------------------------------
@@ -380,7 +380,8 @@ def line_delivered(request: HttpRequest, line_id: int, payload: DeliveredIn) -> 
 
 
 class FireIn(In):
-    course: str = Field(min_length=1, max_length=20)
+    # Empty: the order's next held course.
+    course: str = Field(default="", max_length=20)
 
 
 @router.post("/orders/{order_id}/fire", response=LinePage)

@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictInt
 
 from klantstuur.businesses.models import Business
+from klantstuur.catalog.models import split_list
 from klantstuur.core.errors import Invalid, NotAllowed, NotFound
 from klantstuur.customers.selectors import customer_for_staff
 from klantstuur.floor.ordering import party_order_place
@@ -32,6 +33,8 @@ class CatalogItemOut(Schema):
     price_cents: int
     station: str | None
     course: str
+    modifiers: list[str]
+    allergens: list[str]
     prep_minutes: int
     stock: int | None
 
@@ -47,6 +50,9 @@ class LineIn(In):
     seat: StrictInt | None = Field(default=None, ge=1, le=999)
     note: str = Field(default="", max_length=500)
     allergies: str = Field(default="", max_length=300)
+    # From the item's modifiers, comma-separated; the course when not the item's.
+    modifiers: str = Field(default="", max_length=300)
+    course: str | None = Field(default=None, max_length=20)
 
 
 class OrderIn(In):
@@ -73,6 +79,7 @@ class LineOut(Schema):
     seat: int | None
     note: str
     allergies: str
+    modifiers: str
     course: str
     station: str | None
     status: str
@@ -112,6 +119,8 @@ def catalog_item_out(item: Any) -> dict[str, Any]:
         "price_cents": item.price_cents,
         "station": item.station.code if item.station_id else None,
         "course": item.course,
+        "modifiers": split_list(item.modifiers),
+        "allergens": split_list(item.allergens),
         "prep_minutes": item.prep_minutes,
         "stock": item.stock,
     }
@@ -143,6 +152,7 @@ def order_out(order: Order) -> dict[str, Any]:
                 "note": line.note,
                 "allergies": line.allergies,
                 "course": line.course,
+                "modifiers": line.modifiers,
                 "station": line.station.code if line.station_id else None,  # type: ignore[union-attr]
                 "status": line.status,
                 "promised_at": line.promised_at,
@@ -166,7 +176,13 @@ def order_out(order: Order) -> dict[str, Any]:
 def _specs(lines: list[LineIn]) -> list[LineSpec]:
     return [
         LineSpec(
-            item_id=x.item, quantity=x.quantity, seat=x.seat, note=x.note, allergies=x.allergies
+            item_id=x.item,
+            quantity=x.quantity,
+            seat=x.seat,
+            note=x.note,
+            allergies=x.allergies,
+            modifiers=x.modifiers,
+            course=x.course,
         )
         for x in lines
     ]

@@ -17,6 +17,7 @@ from klantstuur.needs import selectors, services
 from klantstuur.privacy import services as privacy
 
 from . import auth, schemas
+from .bill import router as bill_router
 from .community import router as community_router
 from .delivery import router as delivery_router
 from .feedback import router as feedback_router
@@ -355,6 +356,7 @@ api.add_router("/", staff_router)
 api.add_router("/", me_router)
 api.add_router("/", orders_router)
 api.add_router("/", floor_router)
+api.add_router("/", bill_router)
 api.add_router("/", delivery_router)
 api.add_router("/", feedback_router)
 api.add_router("/", mail_router)

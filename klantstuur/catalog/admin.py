@@ -18,6 +18,8 @@ class CatalogItemAdmin(admin.ModelAdmin):
         "station",
         "course",
         "prep_minutes",
+        "modifiers",
+        "allergens",
         "active",
     )
     list_filter = ("business", "station", "active")

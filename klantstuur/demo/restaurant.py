@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from klantstuur.catalog.models import CatalogItem, Station
 from klantstuur.floor import kitchen
+from klantstuur.floor.closeout import payment_record
 from klantstuur.floor.ordering import party_order_place
 from klantstuur.floor.services import (
     party_call_host,
+    party_leave,
     party_request_bill,
     party_seat,
     section_create,
@@ -42,6 +44,20 @@ MENU = [
     ("ijs", "Kinderijsje", 450, 3, "dessert"),
     ("ijs", "Dame blanche", 725, 5, "dessert"),
 ]
+
+
+# Modifiers a guest may choose, and the allergens in it (set up in the admin).
+CHOICES = {
+    "Koffie": ("zonder suiker, met havermelk", "lactose"),
+    "Warme chocolademelk": ("met slagroom", "lactose"),
+    "Pannenkoek spek": ("extra stroop, poedersuiker", "gluten, ei, lactose"),
+    "Pannenkoek appel-kaneel": ("extra stroop, poedersuiker", "gluten, ei, lactose"),
+    "Pannenkoek kaas": ("extra stroop", "gluten, ei, lactose"),
+    "Kinderpannenkoek met stroop": ("in stukjes", "gluten, ei, lactose"),
+    "Glutenvrije pannenkoek naturel": ("extra stroop", "ei, lactose"),
+    "Kinderijsje": ("met spikkels", "lactose"),
+    "Dame blanche": ("zonder slagroom", "lactose, noten"),
+}
 
 
 def load(ctx: DemoContext) -> None:
@@ -88,6 +104,7 @@ def load(ctx: DemoContext) -> None:
     stations["drinken"].members.add(sanne, daan)
     items = {}
     for code, name, price, prep, course in MENU:
+        modifiers, allergens = CHOICES.get(name, ("", ""))
         items[name] = CatalogItem.objects.create(
             business=business,
             name=name,
@@ -95,6 +112,8 @@ def load(ctx: DemoContext) -> None:
             station=stations[code],
             prep_minutes=prep,
             course=course,
+            modifiers=modifiers,
+            allergens=allergens,
         )
 
     def order(party, lines, *, by=sanne, hold=None, guest=False):
@@ -133,6 +152,8 @@ def load(ctx: DemoContext) -> None:
             ("Pannenkoek spek", 1, ""),
             ("Kinderpannenkoek met stroop", 2, "in stukjes snijden"),
             ("Pannenkoek appel-kaneel", 3, ""),
+            # Ordered now, made later: the dessert waits until Sanne fires it.
+            ("Dame blanche", 4, ""),
         ],
     )
     first = mains.lines.order_by("id").first()
@@ -169,6 +190,19 @@ def load(ctx: DemoContext) -> None:
     serve(done, "16")
     party_call_host(party=t16, reason="Mogen we afrekenen?")
     party_request_bill(party=t16)
+    # Seat 1 paid its own already (per seat, by card, with a tip); seat 2 still owes.
+    payment_record(
+        staff=sanne, party=t16, amount_cents=1150, method="card", seats=[1], tip_cents=100
+    )
+
+    # Table 17: paid and gone; their guest link shows the receipt and a thank-you.
+    t17 = party_seat(business=business, table=tables["17"], seats=2, actor_staff=sanne)
+    gone = order(t17, [("Appelsap", 1, ""), ("Pannenkoek kaas", 1, ""), ("Koffie", 2, "")])
+    all_ready(gone)
+    serve(gone, "17")
+    payment_record(staff=sanne, party=t17, amount_cents=325 + 1050, method="card", seats=[1])
+    payment_record(staff=sanne, party=t17, amount_cents=295, method="cash", seats=[2])
+    party_leave(staff=sanne, party=t17)
 
     # Table 11: a big order that has been waiting; the host was alerted before it was late.
     t11 = party_seat(business=business, table=tables["11"], seats=4, actor_staff=sanne)

@@ -117,3 +117,12 @@ def line_for_staff(*, staff: StaffMember, line_id: int) -> OrderLine:
     if line is None:
         raise NotFound(_("No such order line."))
     return line
+
+
+def all_day(tickets: list[Ticket]) -> list[tuple[str, int]]:
+    """How many of each item the station still has to make, most first ("all day")."""
+    counts: dict[str, int] = {}
+    for ticket in tickets:
+        for line in ticket.lines:
+            counts[line.item.name] = counts.get(line.item.name, 0) + line.quantity
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -41,6 +41,29 @@ class AtTable(TypedDict):
     table: str
 
 
+class PaymentReceived(TypedDict):
+    party_id: int
+    table: str
+    payment_id: int
+    amount_cents: int
+    tip_cents: int
+    method: str
+    seats: list[int]
+    line_ids: list[int]
+    due_cents: int
+
+
+class LinesVoided(TypedDict):
+    """Open lines taken off at the close-out: every board that showed one refreshes."""
+
+    party_id: int
+    table: str
+    line_ids: list[int]
+    items: list[str]
+    station_ids: list[int]
+    reason: str
+
+
 class WrongDeliveryPrevented(TypedDict):
     """An alert (``reason: "wrong_delivery_prevented"``) to the owner of the party's need."""
 
@@ -92,6 +115,43 @@ def bill_requested(party: Party) -> Entry[AtTable]:
 
 def party_left(party: Party) -> Entry[AtTable]:
     return Entry(EventKind.PARTY_LEFT, {"party_id": party.pk, "table": party.table.number})
+
+
+def payment_received(
+    *,
+    party: Party,
+    payment_id: int,
+    amount: int,
+    tip: int,
+    method: str,
+    seats: list[int],
+    line_ids: list[int],
+    due: int,
+) -> Entry[PaymentReceived]:
+    data: PaymentReceived = {
+        "party_id": party.pk,
+        "table": party.table.number,
+        "payment_id": payment_id,
+        "amount_cents": amount,
+        "tip_cents": tip,
+        "method": method,
+        "seats": seats,
+        "line_ids": line_ids,
+        "due_cents": due,
+    }
+    return Entry(EventKind.PAYMENT_RECEIVED, data)
+
+
+def lines_voided(*, party: Party, lines: list[OrderLine], reason: str) -> Entry[LinesVoided]:
+    data: LinesVoided = {
+        "party_id": party.pk,
+        "table": party.table.number,
+        "line_ids": [x.pk for x in lines],
+        "items": [f"{x.quantity}× {x.item.name}" for x in lines],
+        "station_ids": sorted({x.station_id for x in lines if x.station_id}),
+        "reason": reason,
+    }
+    return Entry(EventKind.LINES_VOIDED, data)
 
 
 # --- what the floor adds to the checkpoints of its lines -----------------------------------

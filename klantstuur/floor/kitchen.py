@@ -3,7 +3,8 @@
 Each step locks the line, checks the actor's authority and the transition
 table (``LINE_TRANSITIONS``), changes the line and records its checkpoint in
 the same transaction. A delivery to the wrong table or seat is refused; the
-refusal itself is recorded (checkpoint ``wrong_delivery_prevented`` plus an
+refusal itself is recorded (checkpoint ``wrong_delivery_prevented``, or
+``wrong_seat_prevented`` at the right table, plus an
 alert to the owner) in its own committed transaction before the 409.
 """
 
@@ -17,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import Role, StaffMember
-from klantstuur.catalog.models import Station
+from klantstuur.catalog.models import Station, course_rank
 from klantstuur.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from klantstuur.needs.journal import record
 from klantstuur.orders.checkpoints import checkpoint_record
 from klantstuur.orders.models import (
+    AT_THE_PASS,
     FULFILLABLE_ORDERS,
     LINE_TRANSITIONS,
     OPEN_AT_STATION,
@@ -34,7 +36,7 @@ from klantstuur.orders.models import (
 from klantstuur.orders.promises import promise_lines
 
 from . import events
-from .models import Party, Table
+from .models import AT_TABLE, Party, Table
 
 # Who may work a station's lines without being one of its members.
 ALL_STATIONS_ROLES = (Role.MANAGER, Role.LEAD)
@@ -99,18 +101,10 @@ def _order_fulfilled_if_done(order: Order, now: datetime) -> None:
 # --- courses ---------------------------------------------------------------------
 
 
-@transaction.atomic
-def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderLine]:
-    """Send a held course (the mains, after the drinks) to the stations, with promises."""
-    if order.business_id != staff.business_id:
-        raise NotFound(_("No such order."))
-    course = (course or "").strip()
-    lines = list(
-        _locked_lines().filter(order=order, status=LineStatus.HELD, course=course).order_by("id")
-    )
-    if not lines:
-        raise Conflict(_("Nothing of this course is waiting."), field="course")
-    now = timezone.now()
+def _fire(
+    *, staff: StaffMember, order: Order, course: str, lines: list[OrderLine], now: datetime
+) -> None:
+    """Send held lines of one order's course to their stations, with promises."""
     promises = promise_lines([(x.item, x.quantity, False) for x in lines], now)
     for line, promise in zip(lines, promises, strict=True):
         _set(
@@ -131,7 +125,66 @@ def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderL
         note=course,
         data=events.course_fired_detail(order, course=course, lines=lines),
     )
+
+
+@transaction.atomic
+def course_fire(*, staff: StaffMember, order: Order, course: str) -> list[OrderLine]:
+    """Send a held course (the mains, after the drinks) to the stations, with promises;
+    no course named: the order's next held one."""
+    if order.business_id != staff.business_id:
+        raise NotFound(_("No such order."))
+    course = (course or "").strip()
+    held = list(_locked_lines().filter(order=order, status=LineStatus.HELD).order_by("id"))
+    if not course and held:
+        course = min((x.course for x in held), key=course_rank)  # the next one
+    lines = [x for x in held if x.course == course]
+    if not lines:
+        raise Conflict(_("Nothing of this course is waiting."), field="course")
+    _fire(staff=staff, order=order, course=course, lines=lines, now=timezone.now())
     return lines
+
+
+@transaction.atomic
+def party_course_fire(*, staff: StaffMember, party: Party, course: str = "") -> list[OrderLine]:
+    """One tap on the floor card: fire the party's next held course (or the one named),
+    in every order of the party."""
+    if party.business_id != staff.business_id:
+        raise NotFound(_("No such party."))
+    lines = _fire_party(staff=staff, party_id=party.pk, course=course, now=timezone.now())
+    if not lines:
+        raise Conflict(_("Nothing of this course is waiting."), field="course")
+    return lines
+
+
+def _fire_party(
+    *, staff: StaffMember, party_id: int, course: str, now: datetime
+) -> list[OrderLine]:
+    held = list(
+        _locked_lines().filter(order__party_id=party_id, status=LineStatus.HELD).order_by("id")
+    )
+    if not course and held:
+        course = min((x.course for x in held), key=course_rank)
+    lines = [x for x in held if x.course == course]
+    by_order: dict[int, list[OrderLine]] = {}
+    for line in lines:
+        by_order.setdefault(line.order_id, []).append(line)
+    for group in by_order.values():
+        _fire(staff=staff, order=group[0].order, course=course, lines=group, now=now)
+    return lines
+
+
+def _auto_fire_after_serving(staff: StaffMember, party: Party, now: datetime) -> None:
+    """The business's choice: once every fired plate is served, the next course goes."""
+    from .ordering import auto_fire
+
+    if not auto_fire(business_id=party.business_id):
+        return
+    unserved = OrderLine.objects.filter(order__party_id=party.pk, status__in=UNSERVED).exclude(
+        status=LineStatus.HELD
+    )
+    if any(course_rank(c) > 0 for c in unserved.values_list("course", flat=True)):
+        return
+    _fire_party(staff=staff, party_id=party.pk, course="", now=now)
 
 
 # --- at the station ----------------------------------------------------------------
@@ -285,20 +338,30 @@ def line_deliver(
         now = timezone.now()
         reason, field = _mismatch(line, party, target, seat)
         if reason:
-            _refusal_record(staff, line, target=target, seat=seat, reason=reason, now=now)
+            _refusal_record(
+                staff, line, target=target, seat=seat, reason=reason, wrong=field, now=now
+            )
             return DeliveryResult(line=line, prevented=True, reason=reason, field=field)
-        _set(line, status=LineStatus.SERVED, served_at=now)
-        checkpoint_record(
-            order=line.order,
-            line=line,
-            code="line_served",
-            actor_staff=staff,
-            at=now,
-            location=_("table %(table)s") % {"table": party.table.number},
-            data=events.line_detail(line, runner=staff.name),
-        )
-        _order_fulfilled_if_done(line.order, now)
+        _serve(staff, line, now)
     return DeliveryResult(line=line, prevented=False)
+
+
+def _serve(staff: StaffMember, line: OrderLine, now: datetime) -> None:
+    """At the table, at the seat: the checkpoint, the order done, the next course maybe."""
+    party = line.order.party
+    assert party is not None
+    _set(line, status=LineStatus.SERVED, served_at=now)
+    checkpoint_record(
+        order=line.order,
+        line=line,
+        code="line_served",
+        actor_staff=staff,
+        at=now,
+        location=_("table %(table)s") % {"table": party.table.number},
+        data=events.line_detail(line, runner=staff.name),
+    )
+    _order_fulfilled_if_done(line.order, now)
+    _auto_fire_after_serving(staff, party, now)
 
 
 def _mismatch(line: OrderLine, party: Party, target: Table, seat: int | None) -> tuple[str, str]:
@@ -325,13 +388,15 @@ def _refusal_record(
     target: Table,
     seat: int | None,
     reason: str,
+    wrong: str,
     now: datetime,
 ) -> None:
-    """A prevented wrong delivery: its checkpoint, and an alert to the owner."""
+    """A prevented wrong delivery — at another table, or at the right table for another
+    seat (``wrong``) —: its checkpoint, and an alert to the owner."""
     checkpoint_record(
         order=line.order,
         line=line,
-        code="wrong_delivery_prevented",
+        code="wrong_seat_prevented" if wrong == "seat" else "wrong_delivery_prevented",
         actor_staff=staff,
         at=now,
         note=reason,
@@ -348,6 +413,31 @@ def _refusal_record(
         actor_staff=staff,
         at=now,
     )
+
+
+@transaction.atomic
+def table_serve_all(*, staff: StaffMember, table: str) -> list[OrderLine]:
+    """The runner confirms the table once and serves every plate of its party on the pass,
+    each at the seat on its line (plates without a seat stay for a single serve)."""
+    _require_floor(staff)
+    target = _resolve_table(staff, table, None)
+    lines = list(
+        _locked_lines()
+        .filter(
+            business_id=staff.business_id,
+            order__party__table=target,
+            order__party__status__in=AT_TABLE,
+            status__in=AT_THE_PASS,
+            seat__isnull=False,
+        )
+        .order_by("id")
+    )
+    if not lines:
+        raise Conflict(_("Nothing on the pass for table %(n)s.") % {"n": target.number})
+    now = timezone.now()
+    for line in lines:
+        _serve(staff, line, now)
+    return lines
 
 
 def line_deliver_or_refuse(**kwargs: Any) -> OrderLine:

@@ -111,3 +111,56 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} ({self.seats})"
+
+
+class FloorSettings(models.Model):
+    """How a business runs its floor (set up in the admin)."""
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, related_name="floor_settings"
+    )
+    # Fire the next held course by itself once every plate of the courses before it is
+    # served (otherwise the host fires it with one tap on the floor card).
+    fire_next_course_when_served = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "floor settings"
+
+    def __str__(self) -> str:
+        return f"floor settings of {self.business_id}"
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    OTHER = "other", _("Other")
+
+
+class Payment(models.Model):
+    """Money received for a party's bill (ADR 0013): per seat, per item or any amount.
+
+    The bill itself is never stored: it is the party's lines (price × quantity, a
+    voided line counts nothing) minus these payments, allocated in order.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="payments")
+    amount_cents = models.PositiveIntegerField()
+    tip_cents = models.PositiveIntegerField(default=0)
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    # What it pays for: these seats, or these lines; neither: the bill as a whole.
+    seats = models.JSONField(default=list, blank=True)
+    line_ids = models.JSONField(default=list, blank=True)
+    taken_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gte=1), name="payment_positive"),
+        ]
+        indexes = [models.Index(fields=["party", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.amount_cents} ({self.method})"

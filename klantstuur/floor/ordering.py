@@ -15,7 +15,16 @@ from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.orders.models import Order
 from klantstuur.orders.services import AtTable, LineSpec, order_place
 
-from .models import AT_TABLE, Party
+from .models import AT_TABLE, FloorSettings, Party
+
+
+def auto_fire(*, business_id: int) -> bool:
+    """Does the business fire the next course by itself once the ones before are served?"""
+    return bool(
+        FloorSettings.objects.filter(business_id=business_id)
+        .values_list("fire_next_course_when_served", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -46,7 +55,8 @@ def party_order_place(
             need=party.need,
             customer=party.customer,
             table=party.table.number,
-            seats=party.table.seats,
+            seats=party.seats,
+            auto_fire=auto_fire(business_id=business.pk),
         ),
         actor_staff=actor_staff,
         delivery=delivery,

@@ -4,15 +4,16 @@ and a guest link opens only its own party while the party is at the table."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
+from klantstuur.catalog.models import course_label, course_rank
 from klantstuur.core.errors import NotFound
 from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.orders.models import UNSERVED, LineStatus, Order, OrderLine
 
-from .models import Party, PartyStatus, Section, Table
+from .models import Party, PartyStatus, Payment, Section, Table
 
 MAX_TOKEN = 64
 
@@ -34,6 +35,21 @@ def party_for_guest(*, token: str) -> Party:
         raise NotFound(_("This guest link does not work (any more)."))
     party = (
         _seated(token)
+        .select_related("table__section", "need__owner", "need__customer", "business")
+        .first()
+    )
+    if party is None:
+        raise NotFound(_("This guest link does not work (any more)."))
+    return party
+
+
+def party_for_guest_link(*, token: str) -> Party:
+    """The guest link also after the party has left: its receipt, a thank-you and the
+    ratings (read-only; ordering, calling and the API are for guests at the table)."""
+    if not token or len(token) > MAX_TOKEN:
+        raise NotFound(_("This guest link does not work (any more)."))
+    party = (
+        Party.objects.filter(guest_token=token)
         .select_related("table__section", "need__owner", "need__customer", "business")
         .first()
     )
@@ -146,6 +162,27 @@ def held_courses(*, party: Party) -> list[tuple[int, str]]:
     return sorted(set(held))
 
 
+def _bills(by_party: dict[int, "TableState"]) -> None:
+    """Each party's total and what is still due (two queries; the rule is ``bill.compute``)."""
+    totals = (
+        OrderLine.objects.filter(order__party_id__in=by_party)
+        .exclude(status=LineStatus.CANCELLED)
+        .values("order__party_id")
+        .annotate(total=Sum(F("price_cents") * F("quantity")))
+        .values_list("order__party_id", "total")
+    )
+    for party_id, total in totals:
+        by_party[party_id].total_cents = total or 0
+    paid = dict(
+        Payment.objects.filter(party_id__in=by_party)
+        .values("party_id")
+        .annotate(paid=Sum("amount_cents"))
+        .values_list("party_id", "paid")
+    )
+    for party_id, state in by_party.items():
+        state.due_cents = max(state.total_cents - (paid.get(party_id) or 0), 0)
+
+
 @dataclass
 class TableState:
     table: Table
@@ -155,10 +192,18 @@ class TableState:
     late: bool = False
     next_promise: datetime | None = None
     alerts: list[JournalEvent] = field(default_factory=list)
+    # The running check, and the next held course (one tap fires it).
+    total_cents: int = 0
+    due_cents: int = 0
+    next_course: str = ""
+
+    @property
+    def next_course_label(self) -> str:
+        return course_label(self.next_course)
 
 
 def floor_view(*, staff: StaffMember, now: datetime, only_mine: bool) -> list[TableState]:
-    """The host's floor: every table with its party, waiting time and alerts (5 queries)."""
+    """The host's floor: every table with its party, waiting time, bill and alerts (7 queries)."""
     tables = list(tables_of(business_id=staff.business_id))
     parties = {p.table_id: p for p in active_parties(business_id=staff.business_id)}
     states = []
@@ -174,13 +219,18 @@ def floor_view(*, staff: StaffMember, now: datetime, only_mine: bool) -> list[Ta
         states.append(TableState(table=table, party=party))
     by_party = {s.party.pk: s for s in states if s.party}
     if by_party:
+        _bills(by_party)
         lines = OrderLine.objects.filter(
             order__party_id__in=by_party, status__in=UNSERVED
-        ).values_list("order__party_id", "status", "fired_at", "created_at", "promised_at")
-        for party_id, status, fired_at, created_at, promised_at in lines:
+        ).values_list(
+            "order__party_id", "status", "fired_at", "created_at", "promised_at", "course"
+        )
+        for party_id, status, fired_at, created_at, promised_at, course in lines:
             state = by_party[party_id]
             state.counts[status] = state.counts.get(status, 0) + 1
             if status == LineStatus.HELD:
+                if not state.next_course or course_rank(course) < course_rank(state.next_course):
+                    state.next_course = course
                 continue
             waited = int((now - (fired_at or created_at)).total_seconds() // 60)
             if state.oldest_wait_minutes is None or waited > state.oldest_wait_minutes:

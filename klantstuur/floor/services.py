@@ -1,4 +1,4 @@
-"""The floor's state changes: seating, calling the host, the bill, leaving.
+"""The floor's state changes: seating, calling the host, asking for the bill, leaving.
 
 One function per change, atomic, journaled in the same transaction
 (DESIGN.md §3). Seating opens the party's need, owned by the host of the
@@ -22,6 +22,7 @@ from klantstuur.needs.models import Need, NeedKind
 from klantstuur.needs.services import pick_owner, resolution_propose_on_behalf
 
 from . import events
+from .closeout import close_out_check
 from .models import AT_TABLE, PARTY_TRANSITIONS, Party, PartyStatus, Section, Table
 
 MAX_PARTY = 50
@@ -280,14 +281,21 @@ def party_request_bill(*, party: Party) -> Party:
 
 
 @transaction.atomic
-def party_leave(*, staff: StaffMember, party: Party) -> Party:
-    """Paid and gone: the table is free and the guest link stops working."""
+def party_leave(
+    *, staff: StaffMember, party: Party, void_open_lines: bool = False, reason: str = ""
+) -> Party:
+    """Paid and gone: the table is free; the guest link shows the receipt and a thank-you.
+
+    Refused (409) while lines are still being made — unless they are voided, with a
+    reason — and while money is due (``closeout.close_out_check``).
+    """
     party = _lock_party(party)
     if party.business_id != staff.business_id:
         raise Invalid(_("No such party."), field="party_id")
     _require_step(party, PartyStatus.LEFT)
     if staff.role not in ("host", "manager", "lead"):
         raise NotAllowed(_("Hosts and managers close a table."))
+    close_out_check(staff=staff, party=party, void_open_lines=void_open_lines, reason=reason)
     now = timezone.now()
     Party.objects.filter(pk=party.pk).update(
         status=PartyStatus.LEFT, left_at=now, host_called_at=None

@@ -13,7 +13,14 @@ from typing import Any, TypedDict, cast
 from klantstuur.needs.models import INTERNAL_KINDS, EventKind, JournalEvent
 
 RUNNER_CODES = frozenset(
-    {"line_ready", "line_recalled", "line_on_its_way", "line_served", "wrong_delivery_prevented"}
+    {
+        "line_ready",
+        "line_recalled",
+        "line_on_its_way",
+        "line_served",
+        "wrong_delivery_prevented",
+        "wrong_seat_prevented",
+    }
 )
 FLOOR_KINDS = frozenset(
     {

@@ -288,6 +288,9 @@ class EventKind(models.TextChoices):
     HOST_CALLED = "host_called", _("Guest asks for the host")
     ALERT = "alert", _("Alert")
     BILL_REQUESTED = "bill_requested", _("Bill requested")
+    # issue #13: the bill and the close-out
+    PAYMENT_RECEIVED = "payment_received", _("Payment received")
+    LINES_VOIDED = "lines_voided", _("Taken off the bill")
     DELIVERY_CHANGED = "delivery_changed", _("Delivery changed")
     INSTRUCTION_CARRIED_OUT = "instruction_carried_out", _("Done for you")
     INSTRUCTION_CHANGED = "instruction_changed", _("Standing instruction changed")
@@ -347,6 +350,9 @@ CUSTOMER_SEES: dict[str, bool] = {
     _K.HOST_CALLED: True,
     _K.ALERT: True,
     _K.BILL_REQUESTED: True,
+    # The guest's bill (#13): what was paid, and which lines were taken off it and why.
+    _K.PAYMENT_RECEIVED: True,
+    _K.LINES_VOIDED: True,
     _K.DELIVERY_CHANGED: True,
     _K.INSTRUCTION_CARRIED_OUT: True,
     _K.INSTRUCTION_CHANGED: True,

@@ -72,6 +72,8 @@ class CheckpointCode(StrEnum):
     LINE_ON_ITS_WAY = "line_on_its_way", Meaning(_("On its way to your table"))
     LINE_SERVED = "line_served", Meaning(_("Served"))
     WRONG_DELIVERY_PREVENTED = "wrong_delivery_prevented", Meaning(_("Wrong table prevented"))
+    # The right table, the wrong guest at it (issue #13: it was recorded as a wrong table).
+    WRONG_SEAT_PREVENTED = "wrong_seat_prevented", Meaning(_("Wrong seat prevented"))
     BILL_REQUESTED = "bill_requested", Meaning(_("Bill requested"))
     # shop and carrier
     PICKED = "picked", Meaning(_("Picked in the warehouse"), shop=True)

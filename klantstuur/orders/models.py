@@ -112,6 +112,10 @@ LINE_TRANSITIONS: dict[tuple[str, str], str] = {
     (LineStatus.ON_ITS_WAY, LineStatus.READY): "put_back",
     (LineStatus.HELD, LineStatus.CANCELLED): "cancel",
     (LineStatus.RECEIVED, LineStatus.CANCELLED): "cancel",
+    # Voided at the close-out (with a reason, journaled): also once it is being made.
+    (LineStatus.IN_PROGRESS, LineStatus.CANCELLED): "void",
+    (LineStatus.READY, LineStatus.CANCELLED): "void",
+    (LineStatus.ON_ITS_WAY, LineStatus.CANCELLED): "void",
 }
 # On a station's board: still to be made (the kitchen bumps them).
 OPEN_AT_STATION = starting(LINE_TRANSITIONS, LineStatus, "bump")
@@ -133,6 +137,8 @@ class OrderLine(models.Model):
     note = models.CharField(max_length=500, blank=True, default="")
     allergies = models.CharField(max_length=300, blank=True, default="")
     course = models.CharField(max_length=20, blank=True, default="")
+    # The modifiers chosen from the item's ("zonder suiker, extra stroop").
+    modifiers = models.CharField(max_length=300, blank=True, default="")
     station = models.ForeignKey(
         Station, on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
     )

@@ -91,7 +91,9 @@ def forecast(lines: list[OrderLine], now: datetime) -> dict[int, datetime]:
 
 
 def sweep_late_lines(now: datetime) -> int:
-    """Alert the owner before a line misses its promise; give the guest the honest time."""
+    """Alert the owner before a line misses its promise; give the guest the honest time —
+    each time the forecast passes the time last told (issue #13: it was told once, and the
+    guest then read a "new time" long gone)."""
     lines = list(
         OrderLine.objects.filter(
             status__in=OPEN_AT_STATION,
@@ -108,7 +110,7 @@ def sweep_late_lines(now: datetime) -> int:
     for station_lines in by_station.values():
         for line_id, expected in forecast(station_lines, now).items():
             line = next(x for x in station_lines if x.pk == line_id)
-            if line.late_alerted_at is None and expected > line.promised_at + GRACE:  # type: ignore[operator]
+            if expected > line.promised_at + GRACE:  # type: ignore[operator]
                 late.append((line_id, _ceil_minute(expected)))
     done = 0
     for line_id, new_time in late:
@@ -125,8 +127,10 @@ def line_late_alert(*, line_id: int, new_promised_at: datetime, now: datetime) -
         .filter(pk=line_id)
         .first()
     )
-    if line is None or line.late_alerted_at is not None or line.status not in OPEN_AT_STATION:
+    if line is None or line.status not in OPEN_AT_STATION or line.promised_at is None:
         return False
+    if new_promised_at <= line.promised_at + GRACE:
+        return False  # told already: the time told still holds
     was = line.promised_at
     OrderLine.objects.filter(pk=line.pk).update(
         promised_at=new_promised_at,

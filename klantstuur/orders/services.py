@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import Business, StaffMember
-from klantstuur.catalog.models import CatalogItem
+from klantstuur.catalog.models import CatalogItem, Course, course_rank, split_list
 from klantstuur.core.errors import Conflict, Invalid
 from klantstuur.customers.models import Customer
 from klantstuur.needs.journal import record
@@ -33,6 +33,10 @@ class LineSpec:
     seat: int | None = None
     note: str = ""
     allergies: str = ""
+    # Chosen from the item's modifiers ("zonder suiker"); comma-separated.
+    modifiers: str = ""
+    # The line's course when it is not the item's (a starter served as a main).
+    course: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,11 @@ class AtTable:
     # The party's evening, which the order serves.
     need: Need
     customer: Customer | None
-    # The table's number, and its seat positions 1..seats.
+    # The table's number, and the party's seat positions 1..seats.
     table: str
     seats: int
+    # The business fires the next course by itself once the ones before it are served.
+    auto_fire: bool = False
 
 
 # A cleaned line: what was asked, and the catalog item it asks for.
@@ -91,7 +97,84 @@ def _clean_lines(business: Business, specs: list[LineSpec], at_table: AtTable | 
             raise Invalid(_("At most %(n)d characters.") % {"n": 500}, field=f"{field}.note")
         if len(spec.allergies) > 300:
             raise Invalid(_("At most %(n)d characters.") % {"n": 300}, field=f"{field}.allergies")
+        _check_choices(spec, item, field)
         out.append((spec, item))
+    return out
+
+
+def _check_choices(spec: LineSpec, item: CatalogItem, field: str) -> None:
+    """Modifiers only from the item's own; a course only from the list."""
+    offered = set(split_list(item.modifiers))
+    for chosen in split_list(spec.modifiers):
+        if chosen not in offered:
+            raise Invalid(
+                _("%(item)s can be ordered with: %(choices)s.")
+                % {"item": item.name, "choices": ", ".join(sorted(offered)) or "-"},
+                field=f"{field}.modifiers",
+            )
+    if spec.course is not None and spec.course not in Course.values:
+        raise Invalid(
+            _("A course is one of: %(c)s.") % {"c": ", ".join(Course.values)},
+            field=f"{field}.course",
+        )
+
+
+def line_course(spec: LineSpec, item: CatalogItem) -> str:
+    return spec.course if spec.course is not None else item.course
+
+
+def courses_held(
+    ranks: list[int], at_table: AtTable | None, hold: set[str], courses: list[str]
+) -> list[bool]:
+    """Which new lines wait for their course (``held``), and which go to the stations now.
+
+    Drinks (rank 0) always go. The party's current course is the latest one fired
+    for it (or, before any, the first course of this order or of what is held); a
+    line of a later course is held until it is fired — on the floor card, by the
+    guest's phone order alike. With ``auto_fire``, when every fired plate is served
+    and nothing earlier waits, the next course goes at once. ``hold`` holds a
+    course by name on top of that (the host's "hold the mains").
+    """
+    party = _party_courses(at_table)
+    food_new = [r for r in ranks if r > 0]
+    current = max(party.fired) if party.fired else min(food_new + party.held, default=0)
+    if at_table is not None and at_table.auto_fire and not party.unserved and not party.held:
+        later = [r for r in food_new if r > current]
+        if later and party.fired:
+            current = min(later)
+    return [
+        (at_table is not None and rank > current) or (bool(course) and course in hold)
+        for rank, course in zip(ranks, courses, strict=True)
+    ]
+
+
+@dataclass
+class _PartyCourses:
+    fired: list[int]
+    unserved: list[int]
+    held: list[int]
+
+
+def _party_courses(at_table: AtTable | None) -> _PartyCourses:
+    """The course ranks of the party's food lines so far: fired, fired and not served, held."""
+    out = _PartyCourses(fired=[], unserved=[], held=[])
+    if at_table is None:
+        return out
+    rows = (
+        OrderLine.objects.filter(order__party_id=at_table.party_id)
+        .exclude(status=LineStatus.CANCELLED)
+        .values_list("course", "status")
+    )
+    for course, status in rows:
+        rank = course_rank(course)
+        if rank == 0:
+            continue
+        if status == LineStatus.HELD:
+            out.held.append(rank)
+            continue
+        out.fired.append(rank)
+        if status != LineStatus.SERVED:
+            out.unserved.append(rank)
     return out
 
 
@@ -206,7 +289,8 @@ def _lines_create(
                 seat=spec.seat,
                 note=spec.note.strip(),
                 allergies=spec.allergies.strip(),
-                course=item.course,
+                modifiers=", ".join(split_list(spec.modifiers)),
+                course=line_course(spec, item),
                 station=item.station,
                 price_cents=item.price_cents,
                 status=LineStatus.HELD if is_held else LineStatus.RECEIVED,
@@ -240,7 +324,7 @@ def _placed_record(
             for spec, item in cleaned
         ],
         station_ids=station_ids,
-        held=sorted(held_courses & {item.course for _s, item in cleaned}),
+        held=sorted(held_courses & {line_course(s, item) for s, item in cleaned}),
     )
     record(placed, need=order.need, actor_staff=actor_staff, actor_customer=actor_customer, at=now)
     checkpoint_record(
@@ -292,7 +376,15 @@ def order_place(
         assert customer is not None
         need = _need_open(customer=customer, cleaned=cleaned, actor_staff=actor_staff)
     held_courses = {c.strip() for c in (hold_courses or []) if c.strip()}
-    held = [bool(item.course) and item.course in held_courses for _spec, item in cleaned]
+    held = courses_held(
+        [course_rank(line_course(spec, item)) for spec, item in cleaned],
+        at_table,
+        held_courses,
+        [line_course(spec, item) for spec, item in cleaned],
+    )
+    held_courses |= {
+        line_course(spec, item) for (spec, item), h in zip(cleaned, held, strict=True) if h
+    }
     line_promises, promise = _promises(cleaned, held, promised_at, now)
     order = _order_create(
         business=business,

@@ -71,3 +71,27 @@ class ProfileForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         return {k: self.cleaned_data[k] for k in ("name", "email", "phone", "language")}
+
+
+class RatingForm(forms.Form):
+    """Every form that posts a one-tap rating parses it here: the buttons post text
+    ("4"), the service takes a whole number 1–5 (issue #13: the guest page passed the
+    text on, and every rating was refused)."""
+
+    touchpoint = forms.CharField(max_length=40, required=False)
+    rating = forms.TypedChoiceField(
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        error_messages={
+            "required": _("Choose a rating from 1 to 5."),
+            "invalid_choice": _("Choose a rating from 1 to 5."),
+        },
+    )
+    need = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    order = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    comment = forms.CharField(max_length=2000, required=False)
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return str(errors[0])
+        return ""

@@ -190,8 +190,12 @@ def test_the_whole_terrace_flow(world: World, api: Any, terrace: dict[str, Any])
     assert r.status_code == 409
     assert r.json()["errors"][0]["field"] == "seat"
     assert OrderLine.objects.get(pk=pancake["id"]).status == LineStatus.READY
-    prevented = Checkpoint.objects.filter(code="wrong_delivery_prevented", line_id=pancake["id"])
-    assert prevented.count() == 2
+    prevented = Checkpoint.objects.filter(line_id=pancake["id"], code__startswith="wrong_")
+    # A wrong seat at the right table is recorded as a wrong seat, not a wrong table.
+    assert list(prevented.order_by("id").values_list("code", flat=True)) == [
+        "wrong_delivery_prevented",
+        "wrong_seat_prevented",
+    ]
     alerts = JournalEvent.objects.filter(kind=EventKind.ALERT, need_id=party["need_id"])
     assert [a.data["reason"] for a in alerts] == ["wrong_delivery_prevented"] * 2
     r = runner.post(
@@ -210,7 +214,7 @@ def test_the_whole_terrace_flow(world: World, api: Any, terrace: dict[str, Any])
         "line_recalled",
         "line_ready",
         "wrong_delivery_prevented",
-        "wrong_delivery_prevented",
+        "wrong_seat_prevented",
         "line_served",
     ]
 
@@ -253,8 +257,11 @@ def test_a_guest_orders_with_the_guest_token(
     )
     assert _snapshot() == before
 
-    # Paid and gone: the link stops working.
-    assert api(world.owner).post(f"/api/v1/floor/parties/{party['id']}/leave").status_code == 200
+    # Paid and gone: the link stops working (the pancake still on the griddle is voided).
+    leave = f"/api/v1/floor/parties/{party['id']}/leave"
+    assert api(world.owner).post(leave).status_code == 409
+    closed = api(world.owner).post(leave, {"void_open_lines": True, "reason": "had to go"})
+    assert closed.status_code == 200, closed.content
     assert guest.get("/api/v1/me/party").status_code == 401
     assert (
         guest.post("/api/v1/me/orders", {"lines": [{"item": terrace["pancake"].pk}]}).status_code
@@ -400,7 +407,15 @@ def test_the_owner_is_alerted_before_a_line_misses_its_promise(
     assert line.promised_at > promised
     alert = JournalEvent.objects.get(kind=EventKind.ALERT, need_id=party["need_id"])
     assert alert.data["reason"] == "late" and alert.visible_to_customer
-    assert sweep_late_lines(later) == 0  # alerted once
+    assert sweep_late_lines(later) == 0  # the time told still holds
+    # Still not started when that time passes: told again, with a time still ahead.
+    told = line.promised_at
+    much_later = told + timedelta(minutes=5)
+    assert sweep_late_lines(much_later) == 1
+    line.refresh_from_db()
+    assert line.promised_at > much_later and line.first_promised_at == promised
+    alerts = JournalEvent.objects.filter(kind=EventKind.ALERT, need_id=party["need_id"])
+    assert [a.data["reason"] for a in alerts] == ["late", "late"]
     # The guest sees the honest new time.
     guest = api(None)
     guest.token = Party.objects.get(pk=party["id"]).guest_token

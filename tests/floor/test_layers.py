@@ -87,7 +87,7 @@ def test_a_party_orders_through_the_floor(world: World, table: dict[str, Any]) -
     order = party_order_place(
         business=world.x,
         party=party,
-        lines=[LineSpec(item_id=table["cola"].pk, seat=4)],
+        lines=[LineSpec(item_id=table["cola"].pk, seat=2)],
         channel=OrderChannel.STAFF,
         actor_staff=world.owner,
     )
@@ -98,7 +98,8 @@ def test_a_party_orders_through_the_floor(world: World, table: dict[str, Any]) -
         party_order_place(
             business=world.x,
             party=party,
-            lines=[LineSpec(item_id=table["cola"].pk, seat=5)],
+            # The party of two has seats 1 and 2 (the table has more).
+            lines=[LineSpec(item_id=table["cola"].pk, seat=3)],
             channel=OrderChannel.STAFF,
         )
     assert seat.value.field == "lines.0.seat"
@@ -112,7 +113,10 @@ def test_a_party_orders_through_the_floor(world: World, table: dict[str, Any]) -
     assert other.value.field == "party_id"
     party_request_bill(party=party)
     party_request_bill(party=party)  # asked already: nothing changes
-    party_leave(staff=world.owner, party=party)
+    with pytest.raises(Conflict) as open_lines:
+        party_leave(staff=world.owner, party=party)  # the cola is still being poured
+    assert open_lines.value.field == "void_open_lines"
+    party_leave(staff=world.owner, party=party, void_open_lines=True, reason="test")
     with pytest.raises(Conflict):
         party_leave(staff=world.owner, party=party)
     with pytest.raises(Conflict):

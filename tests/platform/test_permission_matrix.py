@@ -228,6 +228,17 @@ API_ROUTES: dict[str, Route] = {
     "POST /api/v1/floor/parties/{party_id}/leave": _api(
         STAFF_OBJ, "post", "/floor/parties/{party}/leave"
     ),
+    # issue #13: the bill and the close-out
+    "GET /api/v1/floor/parties/{party_id}/bill": _api(
+        STAFF_OBJ, "get", "/floor/parties/{party}/bill"
+    ),
+    "POST /api/v1/floor/parties/{party_id}/payments": _api(
+        STAFF_OBJ | {"kitchen": 403},
+        "post",
+        "/floor/parties/{party}/payments",
+        {"amount_cents": 1, "method": "card"},
+    ),
+    "GET /api/v1/me/party/bill": _api(GUEST_ONLY, "get", "/me/party/bill"),
     "GET /api/v1/floor/tables": _api(STAFF_LIST, "get", "/floor/tables"),
     "POST /api/v1/floor/sections/{section_id}/host": _api(
         STAFF_WRITE | SHIFT_ROLES_ONLY,
@@ -499,6 +510,21 @@ PAGE_ROUTES: dict[str, Route] = {
     ),
     "console_floor:host_came": _page(CONSOLE_OBJ, "post", "/console/floor/parties/{party}/came/"),
     "console_floor:leave": _page(CONSOLE_OBJ, "post", "/console/floor/parties/{party}/leave/"),
+    # issue #13: the bill, payments, the close-out's confirmation, firing from the card
+    "console_floor:bill": _page(CONSOLE_OBJ, "get", "/console/floor/parties/{party}/bill/"),
+    "console_floor:pay": _page(
+        CONSOLE_OBJ | {"kitchen": 403},
+        "post",
+        "/console/floor/parties/{party}/pay/",
+        {"amount": "1", "method": "card"},
+    ),
+    "console_floor:close": _page(
+        CONSOLE_OBJ | {"kitchen": 403},
+        "post",
+        "/console/floor/parties/{party}/close/",
+        {"confirm": "1", "void": "1", "reason": "x"},
+    ),
+    "console_floor:fire_next": _page(CONSOLE_OBJ, "post", "/console/floor/parties/{party}/fire/"),
     "console_floor:fire": _page(
         CONSOLE_OBJ, "post", "/console/floor/orders/{party_order}/fire/", {"course": "main"}
     ),
@@ -518,6 +544,11 @@ PAGE_ROUTES: dict[str, Route] = {
         "post",
         "/console/floor/lines/{party_line}/bump/",
     ),
+    "console_floor:line_start": _page(
+        CONSOLE_OBJ | {"owner": "->/console/floor/stations/pannenkoeken/"},
+        "post",
+        "/console/floor/lines/{party_line}/start/",
+    ),
     "console_floor:line_recall": _page(
         CONSOLE_OBJ, "post", "/console/floor/lines/{party_line}/recall/"
     ),
@@ -532,6 +563,9 @@ PAGE_ROUTES: dict[str, Route] = {
         "post",
         "/console/floor/lines/{party_line}/deliver/",
         {"table": "12", "seat": "1"},
+    ),
+    "console_floor:serve_table": _page(
+        CONSOLE | {"stranger": 403}, "post", "/console/floor/runner/serve-table/", {"table": "12"}
     ),
     "console_floor:shift": _page(
         CONSOLE | {"stranger": 403, "owner": 403, "kitchen": 403},

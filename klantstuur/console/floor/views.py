@@ -30,15 +30,14 @@ from klantstuur.core.pages import is_htmx
 from klantstuur.floor import boards, kitchen
 from klantstuur.floor import selectors as floor_selectors
 from klantstuur.floor import services as floor_services
+from klantstuur.floor.bill import party_bill
+from klantstuur.floor.menu import lines_from_grid, menu_grid, seat_tabs
 from klantstuur.floor.models import Party, PartyStatus, Section, Table
 from klantstuur.floor.ordering import party_order_place
 from klantstuur.floor.qr import qr_svg
 from klantstuur.live.streams import sse
 from klantstuur.orders.models import OrderChannel, OrderLine
-from klantstuur.orders.selectors import catalog_of_business, order_for_staff
-from klantstuur.orders.services import LineSpec
-
-ORDER_ROWS_PER_SEAT = 2
+from klantstuur.orders.selectors import order_for_staff
 
 
 def seat_positions(seats: int) -> list[dict[str, Any]]:
@@ -125,34 +124,16 @@ def _party(me: StaffMember, party_id: int) -> Party:
 
 @staff_page
 def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResponse:
-    """One seat per line, with notes and allergies; mains can wait to be fired."""
+    """The menu grid: a tab per seat of the party (and shared), steppers, modifiers;
+    later courses wait to be fired (``orders.services.courses_held``)."""
     party = _party(me, party_id)
     if party.status == PartyStatus.LEFT:
         raise Http404
-    menu = list(catalog_of_business(business_id=me.business_id).filter(station__isnull=False))
-    courses = sorted({i.course for i in menu if i.course})
+    grid = menu_grid(business_id=me.business_id)
+    courses = sorted({s.course for s in grid if s.course})
     error = ""
     if request.method == "POST":
-        specs = []
-        items = request.POST.getlist("item")[:100]
-        seats = request.POST.getlist("seat")
-        quantities = request.POST.getlist("quantity")
-        notes = request.POST.getlist("note")
-        allergies = request.POST.getlist("allergies")
-        for n, raw in enumerate(items):
-            if not raw.strip():
-                continue
-            seat_raw = seats[n] if n < len(seats) else ""
-            qty_raw = quantities[n] if n < len(quantities) else "1"
-            specs.append(
-                LineSpec(
-                    item_id=int(raw) if raw.isdecimal() and len(raw) < 12 else 0,
-                    quantity=int(qty_raw) if qty_raw.isdecimal() and len(qty_raw) < 4 else 0,
-                    seat=int(seat_raw) if seat_raw.isdecimal() and len(seat_raw) < 4 else None,
-                    note=(notes[n] if n < len(notes) else "")[:500],
-                    allergies=(allergies[n] if n < len(allergies) else "")[:300],
-                )
-            )
+        specs = lines_from_grid(request.POST, seats=party.seats)
         hold = [c for c in request.POST.getlist("hold") if c in courses]
         try:
             if not specs:
@@ -169,18 +150,15 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
             return redirect("console_floor:floor")
         except DomainError as exc:
             error = exc.message
-    rows = []
-    for s in range(1, party.table.seats + 1):
-        rows += [s] * ORDER_ROWS_PER_SEAT
     return render(
         request,
         "floor/order.html",
         {
             "me": me,
             "party": party,
-            "menu": menu,
-            "courses": courses,
-            "rows": rows,
+            "grid": grid,
+            "seat_tabs": seat_tabs(party.seats),
+            "bill": party_bill(party=party),
             "error": error,
             "held": floor_selectors.held_courses(party=party),
             "nav": "floor",
@@ -213,15 +191,11 @@ def host_came(request: HttpRequest, me: StaffMember, party_id: int) -> HttpRespo
     return redirect("console_floor:floor")
 
 
-@staff_page
-@require_POST
-def leave(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResponse:
-    try:
-        floor_services.party_leave(staff=me, party=_party(me, party_id))
-        messages.success(request, _("Table cleared; the guest link no longer works."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("console_floor:floor")
+def leave(request: HttpRequest, party_id: int) -> HttpResponse:
+    """The old one-tap "paid and left": now the close-out with its confirmation step."""
+    from .bill import close
+
+    return close(request, party_id=party_id)
 
 
 # --- stations -------------------------------------------------------------------------
@@ -245,10 +219,12 @@ def _station(me: StaffMember, code: str) -> Station:
 
 def _board_context(me: StaffMember, station: Station, error: str = "") -> dict[str, Any]:
     now = timezone.now()
+    tickets = boards.tickets(station=station, now=now)
     return {
         "me": me,
         "station": station,
-        "tickets": boards.tickets(station=station, now=now),
+        "tickets": tickets,
+        "all_day": boards.all_day(tickets),
         "recent": boards.recent_bumps(station=station),
         "may_bump": kitchen.may_work_station(me, station),
         "error": error,
@@ -319,6 +295,12 @@ def line_bump(request: HttpRequest, me: StaffMember, line_id: int) -> HttpRespon
 
 @staff_page
 @require_POST
+def line_start(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
+    return _line_step(request, me, line_id, kitchen.line_start)
+
+
+@staff_page
+@require_POST
 def line_recall(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse:
     return _line_step(request, me, line_id, kitchen.line_recall)
 
@@ -339,17 +321,23 @@ def ticket_bump(request: HttpRequest, me: StaffMember, code: str, order_id: int)
 
 
 def _runner_context(
-    me: StaffMember, error: str = "", error_line: int | None = None
+    me: StaffMember, error: str = "", error_line: int | None = None, typed_table: str = ""
 ) -> dict[str, Any]:
     plates = boards.runner_lines(staff=me)
+    by_table: dict[str, list[OrderLine]] = {}
     for plate in plates:
         table: Table = plate.order.party.table  # type: ignore[union-attr]
         plate.seat_map = seat_positions(table.seats)  # type: ignore[attr-defined]
+        if plate.seat is not None:
+            by_table.setdefault(table.number, []).append(plate)
     return {
         "me": me,
         "plates": plates,
+        "tables": [{"table": n, "plates": p} for n, p in by_table.items()],
         "error": error,
         "error_line": error_line,
+        # What the runner typed survives a refusal: they correct it, not retype it.
+        "typed_table": typed_table,
         "now": timezone.now(),
         "nav": "runner",
     }
@@ -377,7 +365,12 @@ def _runner_after(
         return render(
             request,
             "floor/partials/runner.html",
-            _runner_context(me, exc.message if exc else "", line_id if exc else None),
+            _runner_context(
+                me,
+                exc.message if exc else "",
+                line_id if exc else None,
+                request.POST.get("table", "")[:20] if exc else "",
+            ),
             status=exc.status if exc else 200,
         )
     if exc:
@@ -415,6 +408,29 @@ def deliver(request: HttpRequest, me: StaffMember, line_id: int) -> HttpResponse
     except DomainError as exc:
         error = exc
     return _runner_after(request, me, error, line.pk)
+
+
+@staff_page
+@require_POST
+def serve_table(request: HttpRequest, me: StaffMember) -> HttpResponse:
+    """The runner at one table serves every plate of it on the pass, each at its seat."""
+    error = None
+    try:
+        kitchen.table_serve_all(staff=me, table=request.POST.get("table", "")[:20])
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from None
+        error = exc
+    if is_htmx(request):
+        return render(
+            request,
+            "floor/partials/runner.html",
+            _runner_context(me, error.message if error else ""),
+            status=error.status if error else 200,
+        )
+    if error:
+        messages.error(request, error.message)
+    return redirect("console_floor:runner")
 
 
 # --- the shift and the printed QR codes (managers and leads) ---------------------------------

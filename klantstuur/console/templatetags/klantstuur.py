@@ -6,6 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from klantstuur.catalog.models import course_label
 from klantstuur.core import money
 from klantstuur.needs.models import RemedyKind
 
@@ -42,3 +43,9 @@ def as_datetime(value: str | datetime | None) -> datetime | None:
     if parsed is not None and timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, UTC)
     return parsed
+
+
+@register.filter
+def course(code: str) -> str:
+    """A course code ("main") in words, translated ("Hoofdgerecht")."""
+    return course_label(code or "")

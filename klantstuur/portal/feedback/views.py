@@ -17,8 +17,9 @@ from klantstuur.customers.models import Customer
 from klantstuur.feedback import services
 from klantstuur.feedback.models import Survey, Touchpoint
 from klantstuur.feedback.wording import survey_text
-from klantstuur.floor.selectors import party_for_guest, party_has_order
+from klantstuur.floor.selectors import party_for_guest_link, party_has_order
 from klantstuur.portal.access import customer_page
+from klantstuur.portal.forms import RatingForm
 
 
 def _int(value: str | None) -> int | None:
@@ -50,33 +51,46 @@ def _rate_context(request: HttpRequest, data: Any) -> dict[str, Any]:
     }
 
 
+def rating_post(request: HttpRequest, customer: Customer, ctx: dict[str, Any]) -> int:
+    """Give the posted rating (parsed by ``RatingForm``: a whole number 1–5); ``ctx`` gets
+    the thank-you or the error to show in place. The HTTP status to answer with."""
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        ctx["error"] = form.first_error()
+        return 422
+    rating: int = form.cleaned_data["rating"]
+    try:
+        services.rating_give(
+            customer=customer,
+            touchpoint=ctx["touchpoint"] or form.cleaned_data["touchpoint"],
+            rating=rating,
+            need_id=ctx["need_id"],
+            order_id=ctx["order_id"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        ctx["error"] = exc.message
+        return exc.status
+    ctx["thanks"] = True
+    ctx["low"] = rating <= services.LOW_RATING
+    return 200
+
+
 def _rate(
     request: HttpRequest, customer: Customer, ctx: dict[str, Any], template: str
 ) -> HttpResponse:
     if request.method != "POST":
         return render(request, template, ctx)
-    rating = _int(request.POST.get("rating"))
-    try:
-        services.rating_give(
-            customer=customer,
-            touchpoint=ctx["touchpoint"] or request.POST.get("touchpoint", ""),
-            rating=rating if rating is not None else request.POST.get("rating"),
-            need_id=ctx["need_id"],
-            order_id=ctx["order_id"],
-            comment=request.POST.get("comment", "")[:2001],
-        )
-    except DomainError as exc:
-        ctx["error"] = exc.message
-        if exc.status == 404:
-            raise Http404 from None
+    status = rating_post(request, customer, ctx)
+    if status != 200:
         return render(
             request,
             template if not is_htmx(request) else "feedback/_rate.html",
             ctx,
-            status=exc.status,
+            status=status,
         )
-    ctx["thanks"] = True
-    ctx["low"] = rating is not None and rating <= services.LOW_RATING
     if is_htmx(request):
         return render(request, "feedback/_rate.html", ctx)
     if ctx["next"]:
@@ -96,7 +110,7 @@ def rate(request: HttpRequest, customer: Customer) -> HttpResponse:
 def guest_rate(request: HttpRequest, token: str) -> HttpResponse:
     """A guest at a table rates their own party's plates through the guest link's token."""
     try:
-        party = party_for_guest(token=token[:64])
+        party = party_for_guest_link(token=token[:64])
     except NotFound:
         raise Http404 from None
     data = request.POST if request.method == "POST" else request.GET

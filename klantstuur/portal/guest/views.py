@@ -20,16 +20,18 @@ from django.views.decorators.http import require_POST
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx
 from klantstuur.core.zones import business_time
+from klantstuur.feedback.models import Touchpoint
+from klantstuur.feedback.services import LOW_RATING, rating_give
 from klantstuur.floor import selectors, services
-from klantstuur.floor.models import Party
+from klantstuur.floor.bill import party_bill
+from klantstuur.floor.menu import lines_from_grid, menu_grid, seat_tabs
+from klantstuur.floor.models import Party, PartyStatus
 from klantstuur.floor.ordering import party_order_place
 from klantstuur.live.streams import sse
 from klantstuur.needs.selectors import feedback_given
 from klantstuur.orders.models import LineStatus, OrderChannel
-from klantstuur.orders.selectors import catalog_of_business
-from klantstuur.orders.services import LineSpec
+from klantstuur.portal.forms import RatingForm
 
-MAX_FORM_LINES = 60
 RATINGS = (1, 2, 3, 4, 5)
 
 
@@ -38,6 +40,20 @@ def _party(token: str) -> Party:
         return selectors.party_for_guest(token=token)
     except NotFound:
         raise Http404 from None
+
+
+def _rate(party: Party, touchpoint: str, order_id: int | None, rated: set[Any]) -> dict[str, Any]:
+    """The context of ``feedback/_rate.html`` for one touchpoint of the party."""
+    return {
+        "action": reverse("portal_guest:feedback", args=[party.guest_token]),
+        "need_id": party.need_id,
+        "order_id": order_id,
+        "touchpoint": touchpoint,
+        "touchpoint_label": Touchpoint(touchpoint).label,
+        "next": "",
+        "scale": RATINGS,
+        "already": (touchpoint, order_id) in rated,
+    }
 
 
 def _context(party: Party) -> dict[str, Any]:
@@ -49,35 +65,48 @@ def _context(party: Party) -> dict[str, Any]:
     for found in orders:
         lines = list(found.lines.all())
         found.served = any(x.status == LineStatus.SERVED for x in lines)  # type: ignore[attr-defined]
-        found.rated_served = ("served", found.pk) in rated  # type: ignore[attr-defined]
+        found.rate = _rate(party, Touchpoint.SERVED, found.pk, rated)  # type: ignore[attr-defined]
     return {
         "party": party,
         "orders": orders,
-        "order_taken_rated": any(t == "order_taken" for t, _o in rated),
+        "rate_order_taken": _rate(party, Touchpoint.ORDER_TAKEN, None, rated),
         "owner": party.need.owner,
         "ratings": RATINGS,
+        "bill": party_bill(party=party),
+        "left": party.status == PartyStatus.LEFT,
     }
 
 
-def _render(request: HttpRequest, party: Party, template: str, **extra: Any) -> HttpResponse:
+def _render(
+    request: HttpRequest, party: Party, template: str, status: int = 200, **extra: Any
+) -> HttpResponse:
     with business_time(party.business.time_zone):
-        return render(request, template, {**_context(party), **extra})
+        return render(request, template, {**_context(party), **extra}, status=status)
 
 
 def party(request: HttpRequest, token: str) -> HttpResponse:
-    found = _party(token)
-    menu = list(catalog_of_business(business_id=found.business_id).filter(station__isnull=False))
+    try:
+        found = selectors.party_for_guest_link(token=token)
+    except NotFound:
+        raise Http404 from None
+    if found.status == PartyStatus.LEFT:
+        # Paid and gone: the receipt, a thank-you and the ratings.
+        return _render(request, found, "guest/receipt.html")
     return _render(
         request,
         found,
         "guest/party.html",
-        menu=menu,
-        seat_numbers=range(1, found.table.seats + 1),
+        grid=menu_grid(business_id=found.business_id),
+        seat_tabs=seat_tabs(found.seats),
     )
 
 
 def party_fragment(request: HttpRequest, token: str) -> HttpResponse:
-    return _render(request, _party(token), "guest/partials/lines.html")
+    try:
+        found = selectors.party_for_guest_link(token=token)
+    except NotFound:
+        raise Http404 from None
+    return _render(request, found, "guest/partials/lines.html")
 
 
 async def party_stream(request: HttpRequest, token: str) -> HttpResponseBase:
@@ -88,36 +117,12 @@ async def party_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     return sse([f"party:{found.pk}"])
 
 
-def _after(request: HttpRequest, party: Party, anchor: str = "") -> HttpResponse:
-    if is_htmx(request):
-        return _render(request, party, "guest/partials/lines.html")
-    return redirect(reverse("portal_guest:party", args=[party.guest_token]) + anchor)
-
-
 @require_POST
 def order(request: HttpRequest, token: str) -> HttpResponse:
+    """The guest's order from the same grid as the host's: per seat, with modifiers."""
     found = _party(token)
-    specs: list[LineSpec] = []
-    item_ids = request.POST.getlist("item")[:MAX_FORM_LINES]
-    quantities = request.POST.getlist("quantity")
-    seats = request.POST.getlist("seat")
-    notes = request.POST.getlist("note")
-    allergies = request.POST.getlist("allergies")
+    specs = lines_from_grid(request.POST, seats=found.seats)
     try:
-        for n, raw in enumerate(item_ids):
-            qty = _int(quantities[n] if n < len(quantities) else "0", default=0)
-            if qty <= 0:
-                continue
-            seat = _int(seats[n] if n < len(seats) else "", default=None)
-            specs.append(
-                LineSpec(
-                    item_id=_int(raw, default=0) or 0,
-                    quantity=qty,
-                    seat=seat,
-                    note=(notes[n] if n < len(notes) else "")[:500],
-                    allergies=(allergies[n] if n < len(allergies) else "")[:300],
-                )
-            )
         if not specs:
             raise DomainError(_("Choose at least one thing."))
         party_order_place(
@@ -168,22 +173,43 @@ def bill(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
-    from klantstuur.feedback.services import rating_give
-
-    found = _party(token)
-    order_id = _int(request.POST.get("order_id", ""), default=None)
+    """One tap on the guest page (also after leaving): thanks or the error shown in place."""
     try:
-        rating_give(
-            customer=found.need.customer,
-            touchpoint=request.POST.get("touchpoint", "")[:40],
-            rating=request.POST.get("rating", ""),
-            need_id=found.need_id,
-            order_id=order_id if order_id and order_id > 0 else None,
-        )
+        found = selectors.party_for_guest_link(token=token)
+    except NotFound:
+        raise Http404 from None
+    form = RatingForm(request.POST)
+    touchpoint = request.POST.get("touchpoint", "")[:40]
+    order_id = _int(request.POST.get("order", ""), default=None)
+    order_id = order_id if order_id and order_id > 0 else None
+    if order_id is not None and not selectors.party_has_order(party=found, order_id=order_id):
+        raise Http404
+    ctx = _rate(found, touchpoint if touchpoint in Touchpoint.values else "other", order_id, set())
+    ctx["touchpoint"] = touchpoint
+    status = 200
+    if form.is_valid():
+        try:
+            rating_give(
+                customer=found.need.customer,
+                touchpoint=touchpoint,
+                rating=form.cleaned_data["rating"],
+                need_id=found.need_id,
+                order_id=order_id,
+                comment=form.cleaned_data["comment"],
+            )
+            ctx["thanks"] = True
+            ctx["low"] = form.cleaned_data["rating"] <= LOW_RATING
+        except DomainError as exc:
+            ctx["error"], status = exc.message, exc.status
+    else:
+        ctx["error"], status = form.first_error(), 422
+    if is_htmx(request):
+        return render(request, "feedback/_rate.html", ctx, status=status)
+    if status != 200:
+        messages.error(request, ctx["error"])
+    else:
         messages.success(request, _("Thank you for telling us."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return _after(request, found, "#orders")
+    return redirect(reverse("portal_guest:party", args=[token]) + "#orders")
 
 
 def check_in(request: HttpRequest, qr: str) -> HttpResponse:
