@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response and log line carries the request id (issue #15).
+    "klantstuur.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # No NUL, control character or lone surrogate gets past here (issue #15).
     "klantstuur.core.text_guard.TextGuardMiddleware",
@@ -230,14 +232,50 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("KLANTSTUUR_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# One JSON object per line on stderr, each with the request id; every unhandled
+# exception (django.request) with its traceback (docs/operations.md, issue #15).
+LOG_FORMAT = os.environ.get("KLANTSTUUR_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "klantstuur.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+        }
+    },
     "loggers": {
         "klantstuur": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # 5xx with traceback; 4xx (WARNING) only when asked, they are the callers' mistakes.
+        "django.request": {
+            "handlers": ["console"],
+            "level": os.environ.get("KLANTSTUUR_REQUEST_LOG_LEVEL", "ERROR"),
+            "propagate": False,
+        },
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Optional: errors to Sentry as well (off unless SENTRY_DSN is set).
+if SENTRY_DSN := os.environ.get("SENTRY_DSN", ""):
+    from klantstuur.core.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # Product defaults (a business may override some of them).
 KLANTSTUUR: dict[str, Any] = {
