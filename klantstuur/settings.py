@@ -228,6 +228,17 @@ TASKS = {
     }
 }
 
+# The throttles' counters (klantstuur/core/throttle.py): Redis shared by every process in
+# production; without REDIS_URL each process counts for itself (the demo is one process).
+if REDIS_URL := os.environ.get("REDIS_URL", ""):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A cache that fails lets people in (throttle.py logs it) instead of locking everyone out.
+RATELIMIT_FAIL_OPEN = True
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("KLANTSTUUR_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

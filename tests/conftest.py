@@ -37,6 +37,10 @@ def _immediate_tasks(settings: Any) -> None:
     settings.DEMO_MODE = False
     # The journal's deferred reactions run right after each commit, in the test.
     settings.KLANTSTUUR = {**settings.KLANTSTUUR, "REACTIONS_INLINE": True}
+    # Throttle counters (issue #15) start at zero in every test.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @dataclass

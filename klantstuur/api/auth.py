@@ -9,6 +9,7 @@ from ninja.security import HttpBearer
 from klantstuur.accounts.actors import customer_of, staff_of
 from klantstuur.accounts.selectors import token_for_key
 from klantstuur.businesses.models import Role, StaffMember
+from klantstuur.core import throttle
 from klantstuur.core.errors import NotAllowed
 from klantstuur.customers.models import Customer
 
@@ -22,9 +23,16 @@ def user_for_bearer(key: str) -> Any:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = getattr(request, "_api_user", None) or user_for_bearer(token)
+        user = getattr(request, "_api_user", None)
         if user is None:
-            return None
+            # Unknown tokens count per client address; past the limit, 429 (issue #15).
+            ip = throttle.client_ip(request)
+            if (seconds := throttle.wait("api-token-ip", ip)) is not None:
+                raise throttle.Throttled(seconds)
+            user = user_for_bearer(token)
+            if user is None:
+                throttle.hit("api-token-ip", ip)
+                return None
         # Both were fetched with the token (token_for_key).
         request.api_staff = staff_of(user)  # type: ignore[attr-defined]
         request.api_customer = customer_of(user)  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from sesame.utils import get_user
 
 from klantstuur.accounts.actors import customer_of
 from klantstuur.accounts.services import magic_link
+from klantstuur.core import throttle
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.customers.models import Customer
@@ -70,6 +71,13 @@ def login(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             business = form.cleaned_data["business"]
             email = form.cleaned_data["email"]
+            # Every request counts, per address asked for and per client (issue #15).
+            waits = [
+                throttle.hit("magic-link-email", f"{business.pk}:{email}"),
+                throttle.hit("magic-link-ip", throttle.client_ip(request)),
+            ]
+            if any(waits):
+                return throttle.page(request, max(w for w in waits if w))
             customer = _customer_by_email(business.pk, email)
             link = None
             if customer is not None and customer.email:
