@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Permissions-Policy; no-store for logged-in pages and token calls (issue #15).
+    "klantstuur.core.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "klantstuur.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -240,8 +243,46 @@ else:
 RATELIMIT_FAIL_OPEN = True
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("KLANTSTUUR_SECURE_COOKIES")
+# Secure cookies by default; the demo and DEBUG run on plain http://127.0.0.1.
+SESSION_COOKIE_SECURE = _env_bool("KLANTSTUUR_SECURE_COOKIES", default=not (DEBUG or DEMO_MODE))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# HTTPS deployment (docs/operations.md): when SITE_URL is https://, plain http is
+# redirected (but /healthz, for the load balancer), HSTS is sent, and the TLS-ending
+# proxy's X-Forwarded-Proto says a request came in over HTTPS.
+HTTPS = SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = HTTPS and _env_bool("KLANTSTUUR_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("KLANTSTUUR_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("KLANTSTUUR_HSTS_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = False  # a promise to browsers that is hard to take back: the operator's
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, images and connections only from
+# this site; no inline script, no eval. Style attributes are allowed (seat positions on
+# the runner's plate map); they cannot run code. ADR 0015.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # One JSON object per line on stderr, each with the request id; every unhandled
 # exception (django.request) with its traceback (docs/operations.md, issue #15).
