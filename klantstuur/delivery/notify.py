@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
+from klantstuur.core.text_guard import header_value
 from klantstuur.needs.models import EventKind, JournalEvent
 
 from . import hooks
@@ -93,8 +94,10 @@ def send_alert(event_id: int) -> int:
     with translation.override(language or customer.language or "nl"):
         link = settings.SITE_URL + reverse("portal_orders:order", args=[order_id])
         send_mail(
-            _("Your order #%(id)s: %(what)s")
-            % {"id": order_id, "what": reason_text(problem.get("reason", ""))},
+            header_value(
+                _("Your order #%(id)s: %(what)s")
+                % {"id": order_id, "what": reason_text(problem.get("reason", ""))}
+            ),
             f"{alert_text(event)}\n\n{link}\n\n"
             + _("Your contact person: %(name)s") % {"name": event.need.owner.name},
             settings.DEFAULT_FROM_EMAIL,

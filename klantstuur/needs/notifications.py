@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
+from klantstuur.core.text_guard import header_value
 
 from . import events, reactions
 from .models import EventKind, JournalEvent, Need, Notification, NotificationStatus
@@ -92,7 +93,7 @@ class Mail:
 
 def _subject(need: Need) -> str:
     # A header is one line: a summary typed with line breaks must not break the e-mail.
-    return " ".join(f"#{need.pk} {need.summary}".split())
+    return header_value(f"#{need.pk} {need.summary}")
 
 
 def _staff_recipients(event: JournalEvent) -> list[int]:

@@ -21,6 +21,7 @@ from klantstuur.accounts.services import magic_link
 from klantstuur.core import throttle
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx, page_of, show_error
+from klantstuur.core.text_guard import header_value
 from klantstuur.customers.models import Customer
 from klantstuur.customers.selectors import customer_by_email
 from klantstuur.needs import selectors, services
@@ -109,7 +110,7 @@ def login(request: HttpRequest) -> HttpResponse:
 def _send_link(customer: Customer, to: str, business_name: str, link: str) -> None:
     with translation.override(customer.language or "nl"):
         send_mail(
-            _("Your login link for %(business)s") % {"business": business_name},
+            header_value(_("Your login link for %(business)s") % {"business": business_name}),
             _(
                 "Hello %(name)s,\n\nWith this link you log in to %(business)s; "
                 "it works once, within 24 hours:\n\n%(link)s\n\n"
