@@ -25,6 +25,9 @@ from .errors import Invalid
 # C0 controls except tab, line feed and carriage return; DEL; C1 controls; surrogates
 # (only a lone one survives decoding: a valid pair in JSON becomes one character).
 BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Header values arrive as Latin-1 (WSGI): UTF-8 bytes there look like C1 characters, so
+# headers are held to the C0 controls and DEL only.
+BAD_IN_HEADER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 JSON_TYPES = ("application/json", "+json")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Headers a client may legitimately fill with anything are still text; tab is allowed.
@@ -103,7 +106,11 @@ def _error(request: HttpRequest, status: int, field: str, reason: str) -> HttpRe
 def _first_bad_field(request: HttpRequest) -> tuple[int, str] | None:
     """(status, field) of the first refused text in the request, else None."""
     for key, value in request.META.items():
-        if key.startswith(HEADER_PREFIX) and key != "HTTP_COOKIE" and refused(str(value)):
+        if (
+            key.startswith(HEADER_PREFIX)
+            and key != "HTTP_COOKIE"
+            and BAD_IN_HEADER.search(str(value))
+        ):
             return 400, key[len(HEADER_PREFIX) :].replace("_", "-").title()
     for key, values in request.GET.lists():
         if refused(key) or any(refused(v) for v in values):

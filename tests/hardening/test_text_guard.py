@@ -177,3 +177,9 @@ def test_any_hostile_text_gets_a_4xx_never_a_500(
         )
         field = "name"
     _field(r, 422, field)
+
+
+def test_utf8_in_a_header_is_not_mistaken_for_a_control_character(world: World) -> None:
+    # "€" sent as UTF-8 bytes reads as "â\x82¬" in WSGI's Latin-1 headers.
+    r = Client().get("/healthz", HTTP_USER_AGENT="€-browser".encode().decode("latin-1"))
+    assert r.status_code == 200
