@@ -3,6 +3,7 @@ a guest and a carrier token: no operation answers 5xx, and every documented answ
 matches its schema. Bounded examples per operation so the normal suite (and CI) runs it,
 on SQLite and on PostgreSQL."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +21,23 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture
-def tokens(db: Any) -> dict[str, str]:
+def tokens(db: Any) -> Iterator[dict[str, str]]:
+    """The four tokens. Like Django's test client, the requests must not close the test's
+    connection at their end (request_finished): on PostgreSQL's pool the next request
+    would open another one inside the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield _tokens()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _tokens() -> dict[str, str]:
     world = build_world()
     return {
         "staff": token_create(user=world.manager.user)[1],
