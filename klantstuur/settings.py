@@ -76,12 +76,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response and log line carries the request id (issue #15).
+    "klantstuur.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # No NUL, control character or lone surrogate gets past here (issue #15).
+    "klantstuur.core.text_guard.TextGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Permissions-Policy; no-store for logged-in pages and token calls (issue #15).
+    "klantstuur.core.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "klantstuur.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -130,12 +137,21 @@ def _postgres(url: str) -> dict[str, Any]:
     cost 1.7 ms of planning for 0.2 ms of execution).
     """
     db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # The pool checks a connection before handing it out (ConnectionPool.check_connection),
+    # so one broken by a database restart is replaced rather than failing a request.
+    db["CONN_HEALTH_CHECKS"] = True
     db.setdefault("OPTIONS", {}).update(
         {
             "pool": {
                 "min_size": 1,
                 "max_size": int(os.environ.get("KLANTSTUUR_DB_POOL_SIZE", "8")),
-                "timeout": 10,
+                # Waiting this long for a free connection, then 503 (core/db_trouble.py).
+                "timeout": float(os.environ.get("KLANTSTUUR_DB_POOL_TIMEOUT", "10")),
+                # After a database restart (issue #15): a reconnect attempt gives up after
+                # 5 s, and the next request starts a new one at once instead of waiting out
+                # a doubling back-off (57 s measured); CONN_HEALTH_CHECKS below.
+                "reconnect_timeout": float(os.environ.get("KLANTSTUUR_DB_RECONNECT_TIMEOUT", "5")),
+                "max_lifetime": 30 * 60,
             },
             "server_side_binding": True,
             "prepare_threshold": 2,
@@ -261,18 +277,103 @@ TASKS = {
     }
 }
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("KLANTSTUUR_SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The throttles' counters (klantstuur/core/throttle.py): Redis shared by every process in
+# production; without REDIS_URL each process counts for itself (the demo is one process).
+if REDIS_URL := os.environ.get("REDIS_URL", ""):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A cache that fails lets people in (throttle.py logs it) instead of locking everyone out.
+RATELIMIT_FAIL_OPEN = True
 
+SESSION_COOKIE_HTTPONLY = True
+# Secure cookies by default; the demo and DEBUG run on plain http://127.0.0.1.
+SESSION_COOKIE_SECURE = _env_bool("KLANTSTUUR_SECURE_COOKIES", default=not (DEBUG or DEMO_MODE))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# HTTPS deployment (docs/operations.md): when SITE_URL is https://, plain http is
+# redirected (but /healthz, for the load balancer), HSTS is sent, and the TLS-ending
+# proxy's X-Forwarded-Proto says a request came in over HTTPS.
+HTTPS = SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = HTTPS and _env_bool("KLANTSTUUR_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("KLANTSTUUR_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("KLANTSTUUR_HSTS_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = False  # a promise to browsers that is hard to take back: the operator's
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, images and connections only from
+# this site; no inline script, no eval. Style attributes are allowed (seat positions on
+# the runner's plate map); they cannot run code. ADR 0015.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# One JSON object per line on stderr, each with the request id; every unhandled
+# exception (django.request) with its traceback (docs/operations.md, issue #15).
+LOG_FORMAT = os.environ.get("KLANTSTUUR_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "klantstuur.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+        }
+    },
     "loggers": {
         "klantstuur": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # 5xx with traceback; 4xx (WARNING) only when asked, they are the callers' mistakes.
+        "django.request": {
+            "handlers": ["console"],
+            "level": os.environ.get("KLANTSTUUR_REQUEST_LOG_LEVEL", "ERROR"),
+            "propagate": False,
+        },
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Optional: errors to Sentry as well (off unless SENTRY_DSN is set).
+if SENTRY_DSN := os.environ.get("SENTRY_DSN", ""):
+    from klantstuur.core.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # Product defaults (a business may override some of them).
 KLANTSTUUR: dict[str, Any] = {

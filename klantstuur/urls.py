@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from klantstuur.api import streams as api_streams
 from klantstuur.api.v1 import api
+from klantstuur.core import db_trouble
 from klantstuur.core.views import healthz, set_language
 
 urlpatterns = [
@@ -44,6 +45,8 @@ def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    if (unavailable := db_trouble.unavailable(request)) is not None:
+        return unavailable  # 503 with Retry-After (issue #15)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Internal error; nothing was changed."}, status=500)
     from django.views.defaults import server_error

@@ -39,6 +39,10 @@ def _immediate_tasks(settings: Any) -> None:
     settings.KLANTSTUUR = {**settings.KLANTSTUUR, "REACTIONS_INLINE": True}
     # Webhook receivers in the tests listen on loopback.
     settings.KLANTSTUUR["WEBHOOKS_ALLOW_PRIVATE"] = True
+    # Throttle counters (issue #15) start at zero in every test.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @dataclass

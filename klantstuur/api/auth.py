@@ -11,6 +11,7 @@ from klantstuur.accounts.models import ApiToken, TokenScope
 from klantstuur.accounts.selectors import token_for_key
 from klantstuur.accounts.services import token_touch
 from klantstuur.businesses.models import Role, StaffMember
+from klantstuur.core import throttle
 from klantstuur.core.errors import NotAllowed
 from klantstuur.core.middleware import answer_in_language
 from klantstuur.customers.models import Customer
@@ -27,9 +28,16 @@ def token_for_bearer(key: str) -> ApiToken | None:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = getattr(request, "_api_token", None) or token_for_bearer(token)
+        found = getattr(request, "_api_token", None)
         if found is None:
-            return None
+            # Unknown tokens count per client address; past the limit, 429 (issue #15).
+            ip = throttle.client_ip(request)
+            if (seconds := throttle.wait("api-token-ip", ip)) is not None:
+                raise throttle.Throttled(seconds)
+            found = token_for_bearer(token)
+            if found is None:
+                throttle.hit("api-token-ip", ip)
+                return None
         user = found.user
         # Both were fetched with the token (token_for_key).
         request.api_staff = staff_of(user)  # type: ignore[attr-defined]

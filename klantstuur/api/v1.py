@@ -55,7 +55,10 @@ api = DocumentedErrorsAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_json(), status=exc.status)
+    response = api.create_response(request, exc.as_json(), status=exc.status)
+    if retry_after := exc.extra.get("retry_after"):  # 429 and 503 (issue #15)
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _field(loc: Any) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from klantstuur.businesses.models import OWNER_ROLES, StaffMember
 from klantstuur.businesses.selectors import staff_of_business
+from klantstuur.core import throttle
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx, page_of, show_error
 from klantstuur.feedback.templatetags.feedback import parse_root_cause_id
@@ -35,9 +37,29 @@ from .forms import (
     StaffLoginForm,
 )
 
-login = auth_views.LoginView.as_view(
+_login = auth_views.LoginView.as_view(
     template_name="console/login.html", authentication_form=StaffLoginForm
 )
+
+
+def login(request: HttpRequest) -> HttpResponseBase:
+    """Django's login page, with wrong passwords counted per address typed and per client
+    address: past the limit even the right one waits (issue #15)."""
+    if request.method != "POST":
+        return _login(request)
+    keys = [
+        ("staff-login-user", request.POST.get("username", "")),
+        ("staff-login-ip", throttle.client_ip(request)),
+    ]
+    if waits := [s for name, value in keys if (s := throttle.wait(name, value)) is not None]:
+        return throttle.page(request, max(waits))
+    response = _login(request)
+    if response.status_code != 302:  # the form again: the password was wrong
+        for name, value in keys:
+            throttle.hit(name, value)
+    return response
+
+
 logout = auth_views.LogoutView.as_view(next_page="console:login")
 
 

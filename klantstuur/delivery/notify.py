@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
+from klantstuur.core.text_guard import header_value
 from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.orders.models import OrderLine
 
@@ -107,7 +108,7 @@ def send_alert(event_id: int) -> int:
             # The flag the order list shows: the customer has something to decide.
             subject = _("Your choice is needed") + " — " + subject
         send_mail(
-            subject,
+            header_value(subject),
             (_("Your order: %(items)s") % {"items": items} + "\n\n" if items else "")
             + f"{alert_text(event)}\n\n{link}\n\n"
             + _("Your contact person: %(name)s") % {"name": event.need.owner.name},

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from klantstuur.businesses.models import Business
+from klantstuur.core.text_guard import header_value
 
 from .models import Need, ReplyAddress
 
@@ -28,8 +29,7 @@ def header_safe(value: str, *, limit: int = 200) -> str:
     """One header value on one line: CR, LF and other control characters become a
     space, runs of white space one space, and at most ``limit`` characters. Everything
     this module puts in a header passes through here (a customer types the summary)."""
-    cleaned = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value)
-    return " ".join(cleaned.split())[:limit]
+    return header_value(value)[:limit]
 
 
 def mail_domain() -> str:

@@ -21,6 +21,8 @@ from .models import (
     JournalEvent,
     Need,
     NeedStatus,
+    Notification,
+    NotificationStatus,
 )
 
 
@@ -155,3 +157,14 @@ def needs_by_id(*, business_id: int, need_ids: list[int]) -> dict[int, Need]:
 def feedback_given(*, need_id: int) -> QuerySet[JournalEvent]:
     """What was rated already (the events' data names the touchpoint and the order)."""
     return JournalEvent.objects.filter(need_id=need_id, kind=EventKind.FEEDBACK_GIVEN).only("data")
+
+
+def failed_notifications(*, business_id: int) -> QuerySet[Notification]:
+    """E-mails of my business that could not be sent (issue #15): still being retried
+    first, then the ones given up, newest first. Through the business foreign key's index;
+    a business has few."""
+    return (
+        Notification.objects.filter(business_id=business_id, status=NotificationStatus.FAILED)
+        .select_related("event__need", "event__customer")
+        .order_by(F("next_attempt_at").asc(nulls_last=True), "-created_at", "-id")
+    )

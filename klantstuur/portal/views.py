@@ -18,8 +18,10 @@ from sesame.utils import get_user
 
 from klantstuur.accounts.actors import customer_of
 from klantstuur.accounts.services import magic_link
+from klantstuur.core import throttle
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx, page_of, show_error
+from klantstuur.core.text_guard import header_value
 from klantstuur.customers.models import Customer
 from klantstuur.customers.selectors import customer_by_email
 from klantstuur.needs import selectors, services
@@ -71,6 +73,13 @@ def login(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             business = form.cleaned_data["business"]
             email = form.cleaned_data["email"]
+            # Every request counts, per address asked for and per client (issue #15).
+            waits = [
+                throttle.hit("magic-link-email", f"{business.pk}:{email}"),
+                throttle.hit("magic-link-ip", throttle.client_ip(request)),
+            ]
+            if any(waits):
+                return throttle.page(request, max(w for w in waits if w))
             customer = _customer_by_email(business.pk, email)
             link = None
             if customer is not None and customer.email:
@@ -102,7 +111,7 @@ def login(request: HttpRequest) -> HttpResponse:
 def _send_link(customer: Customer, to: str, business_name: str, link: str) -> None:
     with translation.override(customer.language or "nl"):
         send_mail(
-            _("Your login link for %(business)s") % {"business": business_name},
+            header_value(_("Your login link for %(business)s") % {"business": business_name}),
             _(
                 "Hello %(name)s,\n\nWith this link you log in to %(business)s; "
                 "it works once, within 24 hours:\n\n%(link)s\n\n"

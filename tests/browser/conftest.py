@@ -46,7 +46,10 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
     """A phone-sized page (390 × 844), Dutch."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")
+    # bypass_csp: axe-core is injected as an inline script; tests/hardening checks the CSP.
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="nl-NL", bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -56,7 +59,9 @@ def phone(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def desk(browser: Any) -> Iterator[Any]:
     """A desktop-sized page for staff."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="nl-NL", bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -589,6 +589,7 @@ PAGE_ROUTES: dict[str, Route] = {
         MANAGER_PAGE, "post", "/console/insight/listening/{sample}/listened", {"note": "x"}
     ),
     "console_insight:board": _page(MANAGER_PAGE, "get", "/console/insight/board/"),
+    "console_insight:failed_mail": _page(MANAGER_PAGE, "get", "/console/insight/failed-mail/"),
     "console_insight:cause_add": _page(
         MANAGER_PAGE, "post", "/console/insight/board/causes", {"name": "New"}
     ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard, exports, improvement, journeys, listening, loyalty
+from . import dashboard, exports, improvement, journeys, listening, loyalty, mail
 
 app_name = "console_insight"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("listening/", listening.listening, name="listening"),
     path("listening/<int:sample_id>/listened", listening.listen, name="listen"),
     path("board/", improvement.board, name="board"),
+    path("failed-mail/", mail.failed_mail, name="failed_mail"),
     path("board/causes", improvement.cause_add, name="cause_add"),
     path("board/items", improvement.item_add, name="item_add"),
     path("board/items/<int:item_id>", improvement.item_move, name="item_move"),
