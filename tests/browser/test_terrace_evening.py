@@ -174,7 +174,7 @@ def test_a_table_from_seating_to_receipt(
         # The guest link: the receipt and a thank-you, and one more rating.
         guest.goto(f"{base}/guest/{party.guest_token}/")
         assert "Thank you for your visit!" in guest.inner_text("main")
-        assert "€ 33,75" in guest.inner_text(".receipt")
+        assert "€33.75" in guest.inner_text(".receipt")
         assert_accessible(guest)
         shot(guest, "evening-receipt")
         guest.locator(".rate-form button[aria-label='5 of 5']").last.click()
