@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response and log line carries the request id (issue #15).
     "klantstuur.core.observability.RequestIdMiddleware",
+    # A live stream needs ASGI; under WSGI it answers 204 instead of hanging.
+    "klantstuur.core.middleware.NoEndlessStreamsUnderWSGI",
     "django.middleware.security.SecurityMiddleware",
     # No NUL, control character or lone surrogate gets past here (issue #15).
     "klantstuur.core.text_guard.TextGuardMiddleware",

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -66,4 +68,28 @@ class LanguageMiddleware:
         # The API may have chosen another once it knew the caller (answer_in_language).
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         translation.deactivate()
+        return response
+
+
+class NoEndlessStreamsUnderWSGI:
+    """A Server-Sent Events stream needs the ASGI server (``klantstuur serve``/``demo``).
+
+    Under WSGI (Django's test server, a WSGI deployment) Django collects an async stream
+    into a list before sending anything: the browser would wait for ever, and the
+    stream's event loop would outlive the process. There the stream answers 204 instead,
+    which tells an EventSource to stop; the pages fall back to their periodic refresh.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if (
+            isinstance(response, StreamingHttpResponse)
+            and response.is_async
+            and response.get("Content-Type", "").startswith("text/event-stream")
+            and not isinstance(request, ASGIRequest)
+        ):
+            return HttpResponse(status=204)
         return response
