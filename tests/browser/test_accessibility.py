@@ -20,13 +20,6 @@ from tests.browser.conftest import axe_violations
 SKIP = ("/portal/logout/", "/portal/magic/", "/portal/needs/new")
 
 
-def _no_streams(context: Any) -> None:
-    """Live pages open a Server-Sent Events stream; live_server is WSGI, where a stream
-    would hold its thread past the test. The pages are checked as they first render."""
-    context.route("**/stream/**", lambda route: route.abort())
-    context.route("**/stream/", lambda route: route.abort())
-
-
 def _login(context: Any, base: str, customer: Customer) -> None:
     client = Client()
     client.force_login(
@@ -68,7 +61,6 @@ def test_every_customer_and_guest_page_of_the_demo_passes_wcag_2_aa(
     for viewport, who in ((phone, customers), (desk, customers[:1])):
         for customer in who:
             context = browser.new_context(viewport=viewport, locale="nl-NL")
-            _no_streams(context)
             page = context.new_page()
             page.set_default_timeout(10_000)
             _login(context, base, customer)
@@ -80,7 +72,6 @@ def test_every_customer_and_guest_page_of_the_demo_passes_wcag_2_aa(
                     failures[f"{viewport['width']} {customer.email} {path}"] = found
             context.close()
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")
-    _no_streams(context)
     page = context.new_page()
     for party in Party.objects.all():
         response = page.goto(f"{base}/guest/{party.guest_token}/")
