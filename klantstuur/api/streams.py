@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from klantstuur.accounts.actors import customer_of, staff_of
-from klantstuur.businesses.models import Role
 from klantstuur.core.errors import NotFound
-from klantstuur.live.conversation import CUSTOMER, OWNER, STAFF, last_event_id, need_stream
+from klantstuur.live.conversation import CUSTOMER, last_event_id, need_stream, staff_side
 from klantstuur.needs import selectors
 
 from .auth import token_for_bearer
@@ -43,11 +42,10 @@ def _resolve(key: str, need_id: int, *, for_customer: bool) -> tuple[int, str, s
                 return 403, _("This is for customers; staff use the other /api/v1/ paths."), ""
             selectors.need_for_customer(customer=customer, need_id=need_id)
             return 200, "", CUSTOMER
-        member = staff_of(user)
-        if member is None or member.role == Role.CARRIER:
+        side = staff_side(staff_of(user), need_id)
+        if side is None:
             return 403, _("This is for staff; customers use /api/v1/me/…"), ""
-        need = selectors.need_for_staff(staff=member, need_id=need_id)
-        return 200, "", OWNER if need.owner_id == member.pk else STAFF
+        return 200, "", side
     except NotFound as exc:
         return 404, exc.message, ""
 

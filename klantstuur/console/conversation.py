@@ -11,7 +11,7 @@ from klantstuur.accounts.actors import staff_of
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.core.errors import NotFound
 from klantstuur.core.pages import page_of
-from klantstuur.live.conversation import OWNER, STAFF, last_event_id, need_stream
+from klantstuur.live.conversation import last_event_id, need_stream, staff_side
 from klantstuur.live.streams import sse
 from klantstuur.mail.download import attachment_response
 from klantstuur.mail.selectors import attachment_for_staff
@@ -38,11 +38,13 @@ def need_live(request: HttpRequest, me: StaffMember, need_id: int) -> HttpRespon
 
 
 def _side(user: object, need_id: int) -> str:
-    me = staff_of(user)  # type: ignore[arg-type]
-    if me is None or me.role == Role.CARRIER:
+    try:
+        side = staff_side(staff_of(user), need_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
+    if side is None:
         raise PermissionDenied
-    need = _need_or_404(me, need_id)
-    return OWNER if need.owner_id == me.pk else STAFF
+    return side
 
 
 async def need_stream_view(request: HttpRequest, need_id: int) -> HttpResponseBase:

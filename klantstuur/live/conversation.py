@@ -26,6 +26,8 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 from django.http import StreamingHttpResponse
 
+from klantstuur.businesses.models import Role, StaffMember
+from klantstuur.needs import selectors
 from klantstuur.needs.models import JournalEvent
 
 from . import broker
@@ -38,6 +40,16 @@ CATCH_UP_MAX = 500
 CUSTOMER = "customer"
 OWNER = "owner"
 STAFF = "staff"
+
+
+def staff_side(member: StaffMember | None, need_id: int) -> str | None:
+    """The side a staff member's stream of a need takes: OWNER when they own it, else
+    STAFF; None when they may not listen at all (not staff, or the carrier integration).
+    NotFound for a need outside their business."""
+    if member is None or member.role == Role.CARRIER:
+        return None
+    need = selectors.need_for_staff(staff=member, need_id=need_id)
+    return OWNER if need.owner_id == member.pk else STAFF
 
 
 def channel_for(need_id: int, *, for_customer: bool) -> str:

@@ -2,11 +2,9 @@
 deliveries are on their way and retries wait: afterwards every event has reached the
 receiver (at least once, always under its one ``webhook-id``), none is lost."""
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,8 @@ from klantstuur.integrations.models import DeliveryStatus, WebhookAttempt, Webho
 from klantstuur.needs.models import JournalEvent
 from tests.conftest import World
 from tests.helpers import open_need
-from tests.platform.servers import ROOT, wait_for
+from tests.platform.servers import wait_for
+from tests.platform.workers import worker_kill, worker_start
 
 from .receiver import receiving
 
@@ -33,48 +32,15 @@ NEEDS = 60
 KILLS = 3
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] or "postgres"
-    if db["PASSWORD"]:
-        auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _worker(tmp: Path) -> subprocess.Popen[bytes]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "DATABASE_", "KLANTSTUUR_"))
-        and k != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="klantstuur.settings",
-        DATABASE_URL=_database_url(),
-        SECRET_KEY="webhook-kill-test-secret-key-0123456789abcdefghijklmnop",
-        KLANTSTUUR_DATA_DIR=str(tmp),
+    return worker_start(
+        tmp,
         KLANTSTUUR_WEBHOOKS_ALLOW_PRIVATE="1",
         KLANTSTUUR_WEBHOOK_BATCH="8",
         KLANTSTUUR_WEBHOOK_CONCURRENCY="4",
         KLANTSTUUR_WEBHOOK_TIMEOUT_SECONDS="1",
         KLANTSTUUR_WEBHOOK_RETRY_BASE_SECONDS="0.2",
-        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        LOG_LEVEL="WARNING",
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "klantstuur", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp / "worker.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-    proc.wait(15)
 
 
 def _delivered() -> int:
@@ -103,7 +69,7 @@ def test_a_killed_worker_loses_no_webhook(world: World, settings: Any, tmp_path:
                 wait_for(lambda b=before: len(receiver.received) > b, 30, "a delivery")
                 time.sleep(rng.uniform(0.05, 0.4))
             finally:
-                _kill(proc)
+                worker_kill(proc)
             kills_with_work_left += _delivered() < NEEDS
         assert kills_with_work_left > 0, "every kill came after all was sent: nothing tested"
         proc = _worker(tmp_path)
@@ -113,7 +79,7 @@ def test_a_killed_worker_loses_no_webhook(world: World, settings: Any, tmp_path:
                 assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-3000:]
                 time.sleep(0.2)
         finally:
-            _kill(proc, signal.SIGTERM)
+            worker_kill(proc, signal.SIGTERM)
         connection.close()
         got = {r.json["data"]["id"] for r in receiver.received}
         assert got == events  # none lost

@@ -3,11 +3,9 @@ again (issue #10; benchmarks/fault_kill_worker.py is the large version): after a
 the backlog drains, every event is handed to each reaction exactly once, the projection
 counts every need once and every notification is recorded exactly once."""
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,7 +20,8 @@ from klantstuur.needs import consumers, notifications
 from klantstuur.needs.models import JournalEvent, Need, Notification, ReactionCursor
 from tests.conftest import World
 from tests.helpers import open_need
-from tests.platform.servers import ROOT, wait_for
+from tests.platform.servers import wait_for
+from tests.platform.workers import worker_kill, worker_start
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -34,51 +33,16 @@ NEEDS = 150  # × 2: opened by the customer (mail to the owner) and by staff (to
 KILLS = 3
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] or "postgres"
-    if db["PASSWORD"]:
-        auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _worker(tmp: Path) -> subprocess.Popen[bytes]:
-    """``klantstuur worker`` against the test database, small batches so a kill lands in
-    the middle of the work."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST_", "DATABASE_", "KLANTSTUUR_"))
-        and k != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="klantstuur.settings",
-        DATABASE_URL=_database_url(),
-        SECRET_KEY="worker-kill-test-secret-key-0123456789abcdefghijklmnop",
-        KLANTSTUUR_DATA_DIR=str(tmp),
+    return worker_start(
+        tmp,
         KLANTSTUUR_REACTION_BATCH="5",
-        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        LOG_LEVEL="WARNING",
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "klantstuur", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp / "worker.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
 
 
 def _handled() -> int:
     connection.close()  # a fresh snapshot
     return int(ReactionCursor.objects.aggregate(n=Sum("handled"))["n"] or 0)
-
-
-def _kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-    proc.wait(15)
 
 
 def _expected_notifications() -> Counter[tuple[int, str]]:
@@ -112,7 +76,7 @@ def test_a_killed_worker_loses_nothing_and_does_nothing_twice(
             wait_for(lambda b=before: _handled() > b, 20, "the worker's first batch")
             time.sleep(rng.uniform(0.05, 0.3))
         finally:
-            _kill(proc)
+            worker_kill(proc)
         left_behind.append(events * len(consumers.registered()) - _handled())
     assert left_behind[0] > 0, "the first kill came after the whole backlog: nothing tested"
 
@@ -123,7 +87,7 @@ def test_a_killed_worker_loses_nothing_and_does_nothing_twice(
             connection.close()
             time.sleep(0.2)
     finally:
-        _kill(proc, signal.SIGTERM)
+        worker_kill(proc, signal.SIGTERM)
 
     connection.close()
     events = JournalEvent.objects.count()  # the sweeps may have written some

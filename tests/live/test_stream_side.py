@@ -1,0 +1,32 @@
+"""Which side a staff member's stream of a need takes: the one rule the console's and
+the API's need streams both ask (live.conversation.staff_side)."""
+
+import pytest
+
+from klantstuur.core.errors import NotFound
+from klantstuur.live.conversation import OWNER, STAFF, staff_side
+from tests.conftest import World
+from tests.helpers import open_need
+
+
+@pytest.mark.django_db
+def test_the_owner_listens_as_owner_a_colleague_as_staff(world: World) -> None:
+    need = open_need(world.customer_a)
+    assert need.owner_id == world.owner.pk
+    assert staff_side(world.owner, need.pk) == OWNER
+    assert staff_side(world.colleague, need.pk) == STAFF
+    assert staff_side(world.manager, need.pk) == STAFF
+
+
+@pytest.mark.django_db
+def test_the_carrier_and_no_staff_may_not_listen(world: World) -> None:
+    need = open_need(world.customer_a)
+    assert staff_side(world.carrier, need.pk) is None
+    assert staff_side(None, need.pk) is None
+
+
+@pytest.mark.django_db
+def test_another_business_does_not_find_the_need(world: World) -> None:
+    need = open_need(world.customer_a)
+    with pytest.raises(NotFound):
+        staff_side(world.stranger, need.pk)
