@@ -67,6 +67,8 @@ class InboundMail(models.Model):
                 condition=~Q(message_id=""),
             ),
             models.Index(fields=["-received_at"], name="inbound_latest"),
+            # The customer's export and erasure: what their address sent their business.
+            models.Index(fields=["business", "sender"], name="inbound_of_sender"),
         ]
 
     def __str__(self) -> str:

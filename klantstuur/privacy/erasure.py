@@ -23,6 +23,7 @@ from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest, ReturnStatus
 from klantstuur.integrations.services import webhooks_erase_customer
 from klantstuur.mail.models import Attachment, InboundMail
+from klantstuur.mail.selectors import mail_of_customer
 from klantstuur.needs.journal import record
 from klantstuur.needs.models import ACTIVE_STATUSES, JournalEvent, Need
 from klantstuur.orders.models import Order, OrderStatus
@@ -114,10 +115,13 @@ def erasure_request(*, customer: Customer, now: datetime | None = None) -> Custo
     return customer
 
 
-def mail_erase(*, customer_id: int) -> None:
-    """What came by e-mail (issue #11): the files go, the log forgets the address."""
-    Attachment.objects.filter(need__customer_id=customer_id).delete()
-    InboundMail.objects.filter(need__customer_id=customer_id).update(sender="", message_id="")
+def mail_erase(*, customer: Customer) -> None:
+    """What came by e-mail (issue #11): the files go, the log forgets the address, also
+    of the mails that became no need (before the customer's own address is erased)."""
+    Attachment.objects.filter(need__customer_id=customer.pk).delete()
+    InboundMail.objects.filter(pk__in=mail_of_customer(customer).values("pk")).update(
+        sender="", message_id=""
+    )
 
 
 def _scrub(value: Any) -> Any:
@@ -158,7 +162,7 @@ def erasures_carry_out(now: datetime) -> int:
                 user.api_tokens.all().delete()
             for ev in JournalEvent.objects.filter(customer_id=pk).only("pk", "data"):
                 JournalEvent.objects.filter(pk=ev.pk).scrub_data(_scrub(ev.data))
-            mail_erase(customer_id=pk)
+            mail_erase(customer=customer)
             Need.objects.filter(customer_id=pk).update(summary=ERASED, goal="")
             # Their answers to fellow customers leave with them; their questions are
             # no longer shared (and the shared copy of each summary is erased too).

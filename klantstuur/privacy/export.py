@@ -9,6 +9,7 @@ from klantstuur.community.selectors import community_export
 from klantstuur.customers.models import Customer
 from klantstuur.delivery.instructions.models import StandingInstruction
 from klantstuur.delivery.models import Delivery, ReturnRequest
+from klantstuur.mail.selectors import mail_export
 from klantstuur.needs.models import JournalEvent, Need
 from klantstuur.orders.models import Order
 
@@ -29,6 +30,7 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
         "standing_instructions": _instructions(customer),
         "returns": _returns(customer),
         "community": community_export(customer=customer),
+        "mail": mail_export(customer=customer),
     }
 
 
