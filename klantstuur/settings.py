@@ -415,6 +415,8 @@ KLANTSTUUR: dict[str, Any] = {
     ),
     "WEBHOOK_RETRY_MAX_SECONDS": 3600,
     "WEBHOOK_GIVE_UP_HOURS": 24,
+    # The delivery log keeps sent and given-up messages (and their attempts) this long.
+    "WEBHOOK_LOG_DAYS": int(os.environ.get("KLANTSTUUR_WEBHOOK_LOG_DAYS", "30")),
     "WEBHOOK_BATCH": int(os.environ.get("KLANTSTUUR_WEBHOOK_BATCH", "200")),
     "WEBHOOK_CONCURRENCY": int(os.environ.get("KLANTSTUUR_WEBHOOK_CONCURRENCY", "16")),
     "WEBHOOKS_ALLOW_PRIVATE": DEBUG or DEMO_MODE or _env_bool("KLANTSTUUR_WEBHOOKS_ALLOW_PRIVATE"),

@@ -134,6 +134,12 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_order",
                 condition=Q(status="pending"),
             ),
+            # What the log may forget: sent or given up, oldest first.
+            models.Index(
+                fields=["queued_at"],
+                name="webhook_delivery_done",
+                condition=~Q(status="pending"),
+            ),
             # The delivery log, newest first.
             models.Index(fields=["endpoint", "-id"], name="webhook_delivery_log"),
         ]

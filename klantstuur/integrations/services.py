@@ -2,7 +2,7 @@
 off and on, send again, ping. Each is one atomic function with its actor."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -20,6 +20,7 @@ from .models import (
     ENDPOINT_TRANSITIONS,
     DeliveryStatus,
     EndpointStatus,
+    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
     new_secret,
@@ -181,3 +182,32 @@ def webhooks_erase_customer(*, customer_id: int) -> None:
     message about them, whose bodies copy their data (ADR 0012)."""
     WebhookEndpoint.objects.filter(customer_id=customer_id).delete()
     WebhookDelivery.objects.filter(event__customer_id=customer_id).delete()
+
+
+# Rows deleted per sweep: the worker's other sweeps wait meanwhile.
+PRUNE_BATCH = 1000
+
+
+def deliveries_prune(now: datetime) -> int:
+    """Worker sweep: the delivery log forgets messages sent or given up more than
+    ``WEBHOOK_LOG_DAYS`` ago, with their attempts; a pending one is never touched."""
+    cutoff = now - timedelta(days=settings.KLANTSTUUR["WEBHOOK_LOG_DAYS"])
+    old = list(
+        WebhookDelivery.objects.filter(queued_at__lt=cutoff)
+        .exclude(status=DeliveryStatus.PENDING)
+        .order_by("queued_at")
+        .values_list("pk", flat=True)[:PRUNE_BATCH]
+    )
+    if not old:
+        return 0
+    with transaction.atomic():
+        # Locked and checked again: "send again" may have queued one of them meanwhile.
+        gone = list(
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk__in=old)
+            .exclude(status=DeliveryStatus.PENDING)
+            .values_list("pk", flat=True)
+        )
+        WebhookAttempt.objects.filter(delivery_id__in=gone).delete()
+        WebhookDelivery.objects.filter(pk__in=gone).delete()
+    return len(gone)
