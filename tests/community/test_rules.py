@@ -275,3 +275,31 @@ def test_a_closed_question_leaves_the_lists_index_and_a_reopened_one_returns(
     settle()
     assert SharedQuestion.objects.get(need=need).open is True
     assert [q.need_id for q in community_questions(customer=world.customer_b)] == [need.pk]
+
+
+def test_the_dashboard_shows_what_peers_solved_in_the_readers_language(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        need = open_need(world.customer_a, summary="Which chain?")
+        community.question_share(customer=world.customer_a, need_id=need.pk)
+        answer = community.answer_post(customer=world.customer_b, need_id=need.pk, body="X9")
+        community.answer_mark_helped(
+            customer=world.customer_a, need_id=need.pk, answer_id=answer.pk, confirm=True
+        )
+    settle()
+    projection.rebuild(business_ids=[world.x.pk])
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    client = Client()
+    client.force_login(world.manager.user)
+    page = client.get("/console/insight/", {"end": tomorrow}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.status_code == 200
+    html = page.content.decode()
+    section = html[html.index('data-figures="peer_help"') :].split("</section>")[0]
+    assert "Opgelost met hulp van een andere klant</span>" in section
+    assert '<strong class="figure-value">1</strong>' in section
+    assert '<strong class="figure-value">0,0</strong>' in section
+    # Another business's manager sees none of it.
+    other = Client()
+    other.force_login(world.stranger.user)
+    assert other.get("/console/insight/").status_code == 403
