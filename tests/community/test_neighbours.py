@@ -163,6 +163,12 @@ def test_opting_out_withdraws_open_requests(world: Any, api: Any, bram: Any, ord
     )
     assert api(bram).delete(f"{API}/me/neighbour").status_code == 204
     assert NeighbourRequest.objects.get(pk=req["id"]).status == "withdrawn"
+    # Anna reads it on her order's timeline, as she would a "no": she can choose again.
+    told = JournalEvent.objects.filter(need=order.need, kind="neighbour_answered").get()
+    assert told.data["status"] == "withdrawn" and told.data["side"] == "neighbour"
+    assert told.visible_to_customer
+    timeline = api(world.customer_a).get(f"{API}/me/needs/{order.need_id}/timeline").json()
+    assert "neighbour_answered" in [e["kind"] for e in timeline["items"]]
     assert api(world.customer_a).get(f"{API}/me/neighbours", postcode="3512JK").json()["count"] == 0
 
 

@@ -87,9 +87,22 @@ def neighbour_withdraw(*, customer: Customer) -> None:
         return
     offer.active = False
     offer.save(update_fields=["active"])
-    NeighbourRequest.objects.filter(neighbour=customer, status=NeighbourRequestStatus.ASKED).update(
-        status=NeighbourRequestStatus.WITHDRAWN, answered_at=timezone.now()
+    now = timezone.now()
+    waiting = NeighbourRequest.objects.select_for_update().filter(
+        neighbour=customer, status=NeighbourRequestStatus.ASKED
     )
+    for req in waiting.order_by("id"):
+        req.status, req.answered_at = NeighbourRequestStatus.WITHDRAWN, now
+        req.save(update_fields=["status", "answered_at"])
+        # The asker reads it on their delivery's need, as they would a "no".
+        delivery = Delivery.objects.select_related("order__need").get(order_id=req.order_id)
+        record(
+            events.answered(
+                req, side="neighbour", name=offer.display_name, house_number=offer.house_number
+            ),
+            need=delivery_need(delivery),
+            at=now,
+        )
     record(events.offered(offer), need=None, customer=customer, actor_customer=customer)
 
 
