@@ -17,7 +17,7 @@ this router and the middleware; without it nothing here runs. The rule, in one p
 So the selectors behind timelines, lists and metrics need not opt in one by one: the
 pages and API answer them in GET requests, and those read the replica. Hand-written
 SQL on ``django.db.connection`` stays on the primary; to move such a read, run it on
-``connections[router.db_for_read(Model)]`` (as ``ApiToken.objects.for_key`` does).
+``connections[router.db_for_read(Model)]`` (as ``accounts.selectors.token_for_key`` does).
 """
 
 import contextlib
