@@ -223,3 +223,30 @@ def test_erasure_takes_the_offer_and_the_names_on_requests(
     told = JournalEvent.objects.filter(need=order.need, kind__startswith="neighbour_")
     assert [e.data["house_number"] for e in told] == ["", ""]
     assert all("Bram" not in str(e.data) for e in told)
+
+
+def test_the_link_on_a_waiting_order_asks_for_that_parcel_at_its_postcode(
+    world: Any, api: Any, login: Any, bram: Any, order: Order
+) -> None:
+    Delivery.objects.filter(order=order).update(
+        promised_place={"kind": "address", "street": "Oudegracht 12", "postcode": "3512JK"}
+    )
+    body = {
+        "customer_id": world.customer_b.pk,
+        "lines": [{"item": order.lines.get().item_id, "quantity": 1}],
+        "delivery": {"date": str(order.delivery.promised_date), "window": "18:00-21:00"},
+    }
+    r = api(world.owner).post(f"{API}/orders", body)
+    assert r.status_code == 201, r.content
+    other = Order.objects.get(pk=r.json()["id"])
+    page = login(world.customer_a).get("/portal/community/neighbours/", {"order": order.pk})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="for-order"' in html and f"#{order.pk}" in html
+    assert 'value="3512JK"' in html  # the parcel's postcode, searched at once
+    assert f'id="neighbour-{bram.pk}"' in html
+    assert html.count(f"/portal/community/neighbours/orders/{order.pk}/ask") == 1
+    # Another customer's order is not theirs to name: the page is the usual one.
+    page = login(world.customer_a).get("/portal/community/neighbours/", {"order": other.pk})
+    assert page.status_code == 200 and 'id="for-order"' not in page.content.decode()
+    assert NeighbourRequest.objects.count() == 0

@@ -15,10 +15,23 @@ from klantstuur.customers.models import Customer
 from klantstuur.portal.access import customer_page
 
 
+def _for_order(request: HttpRequest, deliveries: list[Any]) -> Any:
+    """``?order=<id>`` (the link on an order that waits for the customer's choice): that
+    delivery alone, when it is one of theirs that can still go to a neighbour."""
+    wanted = request.GET.get("order", "")
+    return next((d for d in deliveries if str(d.order_id) == wanted), None)
+
+
 def _page(request: HttpRequest, me: Customer, status: int = 200, **bound: Any) -> HttpResponse:
     offer = selectors.neighbour_offer_of(customer=me)
+    deliveries = selectors.movable_deliveries(customer=me)
+    chosen = _for_order(request, deliveries)
+    if chosen is not None:
+        deliveries = [chosen]
     near: list[Any] = []
     postcode = (request.GET.get("postcode") or "").strip()
+    if not postcode and chosen is not None:
+        postcode = str((chosen.promised_place or {}).get("postcode") or "")
     if not postcode and offer is not None:
         postcode = offer.postcode
     if postcode:
@@ -35,7 +48,8 @@ def _page(request: HttpRequest, me: Customer, status: int = 200, **bound: Any) -
         "inbox": list(selectors.neighbour_requests_of(customer=me)[:20]),
         "near": near,
         "postcode": postcode,
-        "deliveries": selectors.movable_deliveries(customer=me),
+        "deliveries": deliveries,
+        "chosen": chosen,
         "journal": selectors.neighbour_journal(customer=me),
     }
     ctx.update(bound)
