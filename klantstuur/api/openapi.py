@@ -1,6 +1,8 @@
 """Every operation of the schema documents the error answers it can give, in one place,
-so a generated client knows them (401, 403, 404, 409, 415, 422, 429)."""
+so a generated client knows them (401, 403, 404, 409, 415, 422, 429); and the live
+streams, which are not ninja operations, are in the schema too."""
 
+import copy
 from typing import Any
 
 from ninja import NinjaAPI
@@ -58,6 +60,59 @@ def with_errors(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _stream(summary: str, description: str, operation_id: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "parameters": [
+                {"in": "path", "name": "need_id", "required": True, "schema": {"type": "integer"}},
+                {
+                    "in": "header",
+                    "name": "Last-Event-ID",
+                    "required": False,
+                    "description": "The `id` of the last message received: what came after "
+                    "it is sent first, then the stream goes on live.",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "Server-Sent Events, endless: `id: <journal event id>` and "
+                    "one `data:` line of JSON per event (the shape of a timeline event); "
+                    "`event: presence` when the other side comes or goes; a comment "
+                    "every 15 s keeps it open.",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                },
+                "204": {
+                    "description": "No stream from this server: it runs without an event "
+                    "loop (WSGI). Streams are served by `klantstuur serve` (ASGI).",
+                },
+            },
+            "security": [{"TokenAuth": []}],
+        }
+    }
+
+
+# The live streams are async views beside the ninja API (api/streams.py); listed here
+# so a generated client knows them.
+STREAMS: dict[str, dict[str, Any]] = {
+    "/api/v1/needs/{need_id}/stream": _stream(
+        "Need Stream",
+        "A staff token: every event of the need as it is written, internal notes too.",
+        "klantstuur_api_v1_need_stream",
+    ),
+    "/api/v1/me/needs/{need_id}/stream": _stream(
+        "My Need Stream",
+        "A customer token: what the customer may see of their need, as it is written.",
+        "klantstuur_api_v1_my_need_stream",
+    ),
+}
+
+
 class DocumentedErrorsAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return with_errors(super().get_openapi_schema(**kwargs))
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("paths", {}).update(copy.deepcopy(STREAMS))
+        return with_errors(schema)
