@@ -403,8 +403,9 @@ KLANTSTUUR: dict[str, Any] = {
     "REACTION_LAG_WARN": 60,
     # Tests only: deferred reactions run in the committing process right after the commit.
     "REACTIONS_INLINE": False,
-    # The longest a request may run: an Idempotency-Key claimed by a request that never
-    # answered (a killed process) is free again after this.
+    # The longest a request may run: a pending Idempotency-Key claim left by the earlier
+    # scheme (committed before its write) is free again after this. Claims are now in the
+    # write's transaction and go with a killed request at once (accounts/idempotency.py).
     "REQUEST_TIMEOUT_SECONDS": 60,
     # Outgoing webhooks (docs/integrations.md): time-out per attempt, back-off base and cap,
     # when to give up and switch the endpoint off, and whether private or loopback

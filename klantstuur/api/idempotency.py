@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from klantstuur.accounts import idempotency as records
@@ -50,31 +51,42 @@ class IdempotencyMiddleware:
             body_hash = hashlib.sha256(request.body).hexdigest()
         except RequestDataTooBig:
             return self.get_response(request)  # the API answers 400 naming the body
-        # Claim the key first; a concurrent or later retry finds the claim.
-        record = records.record_claim(
-            **owner, key=key, method=request.method or "", path=request.path, body_hash=body_hash
-        )
-        if record is None:
-            return self._replay(owner, key, request, body_hash)
-
-        response = self.get_response(request)
-        if response.status_code >= 500 or getattr(response, "streaming", False):
-            records.record_forget(record=record)
-            return response
-        records.record_keep(
-            record=record,
-            status_code=response.status_code,
-            content_type=response.get("Content-Type", "application/json"),
-            body=response.content,
-        )
+        # The claim, the write and the kept answer commit together or not at all: a
+        # request that dies (a killed process, a lost connection) leaves neither its write
+        # nor its claim, and its retry runs the write once (accounts/idempotency.py).
+        with transaction.atomic():
+            record = records.record_claim(
+                **owner,
+                key=key,
+                method=request.method or "",
+                path=request.path,
+                body_hash=body_hash,
+            )
+            if record is None:
+                return self._replay(owner, key, request, body_hash)
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                # An unhandled error (or database trouble, 503): nothing of it is kept,
+                # as the 503 says; the retry runs the write again.
+                transaction.set_rollback(True)
+            elif getattr(response, "streaming", False):
+                records.record_forget(record=record)
+            else:
+                records.record_keep(
+                    record=record,
+                    status_code=response.status_code,
+                    content_type=response.get("Content-Type", "application/json"),
+                    body=response.content,
+                )
         return response
 
     def _replay(
         self, owner: dict[str, Any], key: str, request: HttpRequest, body_hash: str
     ) -> HttpResponse:
         record = records.record_of(**owner, key=key)
-        if record is None:  # pragma: no cover - deleted between the two queries
-            return JsonResponse({"detail": "Retry the request."}, status=409)
+        if record is None:
+            # Another request with this key is running now: its claim is not committed yet.
+            return _still_running()
         if (
             record.method != request.method
             or record.path != request.path
@@ -88,16 +100,19 @@ class IdempotencyMiddleware:
                 },
                 status=422,
             )
-        if record.status_code == PENDING:
-            return JsonResponse(
-                {"detail": "A request with this Idempotency-Key is still being processed."},
-                status=409,
-            )
+        if record.status_code == PENDING:  # a claim of the earlier scheme, not yet timed out
+            return _still_running()
         response = HttpResponse(
             bytes(record.body), status=record.status_code, content_type=record.content_type
         )
         response["Idempotent-Replayed"] = "true"
         return response
+
+
+def _still_running() -> HttpResponse:
+    return JsonResponse(
+        {"detail": "A request with this Idempotency-Key is still being processed."}, status=409
+    )
 
 
 def _guest_scope(token: str) -> str:

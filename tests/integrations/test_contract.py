@@ -65,7 +65,7 @@ def test_json_with_parameters_or_a_json_suffix_is_read(
     assert r.status_code == 201, r.content
 
 
-def test_a_key_whose_request_died_is_free_again_after_the_time_out(
+def test_a_key_whose_request_died_is_free_again_at_once(
     world: World, api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = api(world.owner)
@@ -78,15 +78,35 @@ def test_a_key_whose_request_died_is_free_again_after_the_time_out(
         m.setattr(v1.services, "need_open", killed)
         with pytest.raises(KeyboardInterrupt):
             client.post(f"{API}/needs", body, headers={"Idempotency-Key": "crash"})
-    (left,) = IdempotencyRecord.objects.all()
-    assert left.status_code == 0  # the claim of a request that never answered
+    # The claim was part of the request's transaction: it went with it (issue #15).
+    assert not IdempotencyRecord.objects.exists()
+    r = client.post(f"{API}/needs", body, headers={"Idempotency-Key": "crash"})
+    assert r.status_code == 201, r.content
+    assert Need.objects.filter(summary="Crash?").count() == 1
+    again = client.post(f"{API}/needs", body, headers={"Idempotency-Key": "crash"})
+    assert (again.status_code, again.content) == (201, r.content)
+    assert Need.objects.filter(summary="Crash?").count() == 1
+
+
+def test_a_pending_claim_left_by_the_earlier_scheme_is_free_after_the_time_out(
+    world: World, api: Any
+) -> None:
+    client = api(world.owner)
+    body = {"customer_id": world.customer_a.pk, "kind": "question", "summary": "Crash?"}
+    IdempotencyRecord.objects.create(
+        user=world.owner.user,
+        key="crash",
+        method="POST",
+        path=f"{API}/needs",
+        status_code=0,
+        body=b"",
+    )
     # While the request could still be running, a retry is told so.
     assert_error(client.post(f"{API}/needs", body, headers={"Idempotency-Key": "crash"}), 409)
     # After the request time-out nobody can be working on it: the key is free.
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(seconds=61))
     r = client.post(f"{API}/needs", body, headers={"Idempotency-Key": "crash"})
     assert r.status_code == 201, r.content
-    assert Need.objects.filter(summary="Crash?").count() == 1
     again = client.post(f"{API}/needs", body, headers={"Idempotency-Key": "crash"})
     assert (again.status_code, again.content) == (201, r.content)
     assert Need.objects.filter(summary="Crash?").count() == 1
