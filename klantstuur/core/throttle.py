@@ -33,8 +33,10 @@ DEFAULT_RATES = {
     "magic-link-ip": "20/h",
     # API requests with an unknown or revoked token, per client address
     "api-token-ip": "30/5m",
-    # inbound e-mail per sender address (used by the mail receiver)
-    "mail-sender": "30/h",
+    # new needs opened by e-mail per sender address (mail.inbound; every one counts)
+    "mail-sender": "10/h",
+    # wrong guest-link and table QR tokens per client address (portal.guest; failures only)
+    "guest-token-ip": "30/10m",
 }
 
 
