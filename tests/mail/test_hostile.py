@@ -115,7 +115,7 @@ def test_replies_on_a_need_do_not_count_against_the_limit(
 ) -> None:
     settings.KLANTSTUUR = {**settings.KLANTSTUUR, "THROTTLE": {SENDER_LIMIT: "1/h"}}
     send(smtp_port, compose())
-    reply_to = [m for m in read_outbox(outbox) if m["To"] == "piet@example.net"][0]["Reply-To"]
+    reply_to = next(m for m in read_outbox(outbox) if m["To"] == "piet@example.net")["Reply-To"]
     for n in range(3):
         send(smtp_port, compose(to=reply_to, body=f"Nog iets {n}."))
     need = Need.objects.get()
