@@ -16,6 +16,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
@@ -177,6 +178,17 @@ def _files(message: EmailMessage, cleaned: list[str]) -> tuple[list[File], list[
     return files, left_out
 
 
+def _from(message: EmailMessage) -> tuple[str, str]:
+    """(name, address) of the From header. The strict parser refuses a name whose encoded
+    words hold a line break; the header's raw text, decoded leniently, still names them."""
+    try:
+        return parseaddr(str(message.get("From", "")))
+    except Exception:
+        raw = next((v for k, v in message.raw_items() if k.lower() == "from"), "")
+        decoded = str(make_header(decode_header(raw)))
+        return parseaddr(" ".join(decoded.split()))
+
+
 def parse(raw: bytes, *, envelope_from: str | None = None) -> Parsed:
     try:
         message = email.message_from_bytes(raw, policy=policy.default)
@@ -185,7 +197,7 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> Parsed:
     assert isinstance(message, EmailMessage)
     cleaned: list[str] = []
     try:
-        name, address = parseaddr(str(message.get("From", "")))
+        name, address = _from(message)
         recipients = [
             a.lower()
             for _n, a in getaddresses(
@@ -203,7 +215,7 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> Parsed:
         raise Malformed("control characters in the sender address (From)")
     if "@" not in address:
         raise Malformed("no sender address (From)")
-    sender_name = _clean(name, "from-name", cleaned).strip()[:200]
+    sender_name = " ".join(_clean(name, "from-name", cleaned).split())[:200]
     text = _clean(new_text(_text_of(message)), "body", cleaned)[:10_000]
     files, left_out = _files(message, cleaned)
     return Parsed(
