@@ -15,6 +15,7 @@ import pytest
 from klantstuur.core import text_guard, throttle
 from klantstuur.mail.inbound import SENDER_LIMIT, mail_receive
 from klantstuur.mail.models import InboundMail
+from klantstuur.needs import mailout
 from klantstuur.needs.models import EventKind, JournalEvent, Need
 from tests.conftest import World
 
@@ -53,8 +54,6 @@ def test_control_characters_in_subject_name_and_body_are_removed_and_logged(
     assert row.outcome == "need_opened"
     assert row.reason == "control characters removed: subject, from-name, body"
     assert any("control characters removed" in r.getMessage() for r in caplog.records)
-    # The acknowledgement went out as for any other mail.
-    assert [m["To"] for m in read_outbox(outbox)].count("piet@example.net") == 1
     for text in (need.summary, need.customer.name, message.data["body"], row.reason):
         assert not text_guard.refused(text)
 
@@ -101,8 +100,6 @@ def test_the_eleventh_new_need_in_an_hour_from_one_sender_is_refused_for_now(
     assert b"Too many new requests from you this hour" in refused.value.smtp_error
     assert Need.objects.count() == 10
     assert InboundMail.objects.filter(outcome="rate_limited").count() == 1
-    # Ten acknowledgements, none for the refused one.
-    assert [m["To"] for m in read_outbox(outbox)].count("piet@example.net") == 10
     # Counted by the one throttling helper, not by the mail log.
     assert throttle.wait(SENDER_LIMIT, "piet@example.net") is not None
     assert throttle.wait(SENDER_LIMIT, "ria@example.net") is None
@@ -115,8 +112,9 @@ def test_replies_on_a_need_do_not_count_against_the_limit(
 ) -> None:
     settings.KLANTSTUUR = {**settings.KLANTSTUUR, "THROTTLE": {SENDER_LIMIT: "1/h"}}
     send(smtp_port, compose())
-    reply_to = next(m for m in read_outbox(outbox) if m["To"] == "piet@example.net")["Reply-To"]
+    need = Need.objects.get()
+    reply_to = mailout.reply_addresses([(need, need.customer_id)])[(need.pk, need.customer_id)]
     for n in range(3):
         send(smtp_port, compose(to=reply_to, body=f"Nog iets {n}."))
-    need = Need.objects.get()
+    need.refresh_from_db()
     assert need.contacts == 4
