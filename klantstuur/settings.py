@@ -254,8 +254,6 @@ KLANTSTUUR_MAIL: dict[str, Any] = {
         os.environ.get("KLANTSTUUR_MAIL_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
     ),
     "MAX_ATTACHMENTS": 10,
-    # New needs one sender may open by e-mail per hour; more are refused for now (SMTP 450).
-    "NEW_NEEDS_PER_HOUR": int(os.environ.get("KLANTSTUUR_MAIL_NEEDS_PER_HOUR", "10")),
     # SMTP receiver (klantstuur mail); the demo uses 127.0.0.1:2525.
     "SMTP_HOST": os.environ.get("KLANTSTUUR_SMTP_HOST", "127.0.0.1"),
     "SMTP_PORT": int(os.environ.get("KLANTSTUUR_SMTP_PORT", "2525")),
@@ -379,6 +377,9 @@ if SENTRY_DSN := os.environ.get("SENTRY_DSN", ""):
 
 # Product defaults (a business may override some of them).
 KLANTSTUUR: dict[str, Any] = {
+    # Throttles (klantstuur/core/throttle.py, docs/operations.md): rates over its defaults.
+    # New needs one sender may open by e-mail per hour; more are refused for now (SMTP 450).
+    "THROTTLE": {"mail-sender": f"{int(os.environ.get('KLANTSTUUR_MAIL_NEEDS_PER_HOUR', '10'))}/h"},
     # An unanswered handoff reminds both at half time and expires after this.
     "HANDOFF_EXPIRY_MINUTES": 120,
     # A proposed resolution with no answer is confirmed after this many days,

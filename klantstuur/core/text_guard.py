@@ -4,9 +4,10 @@ before any view or query sees it (issue #15, ADR 0015).
 
 ``TextGuardMiddleware`` checks the path (404), the query string, form fields, JSON
 strings at any depth and header values (422/400 naming the field); cookies with such
-characters are dropped, as if never sent. Other entry points (inbound e-mail) call
-``refused`` or ``check_tree`` themselves. ``header_value`` makes a value safe for an
-outgoing e-mail header.
+characters are dropped, as if never sent. Other entry points call ``refused``,
+``check_tree`` or ``cleaned`` themselves: inbound e-mail (mail.parsing) removes the
+refused characters from what a person wrote (subject, name, body, file names) and refuses
+an address holding one. ``header_value`` makes a value safe for an outgoing e-mail header.
 """
 
 import json
@@ -37,6 +38,12 @@ HEADER_PREFIX = "HTTP_"
 def refused(value: str) -> bool:
     """True when the text holds a character the system does not accept."""
     return BAD.search(value) is not None
+
+
+def cleaned(value: str) -> str:
+    """The text without the characters the system does not accept (for text that cannot
+    be sent back to be corrected: the body of an e-mail)."""
+    return BAD.sub("", value)
 
 
 def shown(name: str) -> str:

@@ -8,14 +8,22 @@ Two ways to use a limit:
   failure (staff passwords, API tokens), so a person who gets it right is never slowed.
 
 Other features call the same helpers with their own limit name (e-mail per sender:
-``hit("mail-sender", address)``). Rates are ``settings.KLANTSTUUR["THROTTLE"]``.
+``hit("mail-sender", address)``). A view whose 404 means a wrong key in its URL (the
+guest link, a table's QR code) takes ``guessing_throttled``: failures per client address.
+Rates are ``settings.KLANTSTUUR["THROTTLE"]``.
 """
 
+import functools
 import logging
+from collections.abc import Callable
+from inspect import iscoroutinefunction
 from math import ceil
+from typing import Any, TypeVar, cast
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
@@ -33,8 +41,10 @@ DEFAULT_RATES = {
     "magic-link-ip": "20/h",
     # API requests with an unknown or revoked token, per client address
     "api-token-ip": "30/5m",
-    # inbound e-mail per sender address (used by the mail receiver)
-    "mail-sender": "30/h",
+    # new needs opened by e-mail per sender address (mail.inbound; every one counts)
+    "mail-sender": "10/h",
+    # wrong guest-link and table QR tokens per client address (portal.guest; failures only)
+    "guest-token-ip": "30/10m",
 }
 
 
@@ -112,3 +122,58 @@ def page(request: HttpRequest, seconds: int) -> HttpResponse:
     )
     response["Retry-After"] = str(seconds)
     return response
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def _guessed(name: str, request: HttpRequest, kwargs: dict[str, Any], key: Any) -> None:
+    """A 404 of a guarded view: one failure, unless the key in the URL is a real one."""
+    if key is None or not key(**kwargs):
+        hit(name, client_ip(request))
+
+
+def guessing_throttled(
+    name: str, *, real: Callable[..., bool] | None = None
+) -> Callable[[View], View]:
+    """For a view whose URL holds the key (a guest link's token, a table's QR code): its
+    404s from one client address are counted under ``name`` and, past the limit, every
+    request of that address to such a view waits (the 429 page, ``Retry-After``) — also
+    one with a right key, or guessing would go on. What is found never counts, so guests
+    using their link are never slowed however many share one address.
+
+    ``real(**url_kwargs)``: True when the key exists after all (a 404 for another reason,
+    e.g. a party that has left): then it does not count either."""
+
+    def decorate(view: View) -> View:
+        if iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def guarded_async(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                seconds = await sync_to_async(wait)(name, client_ip(request))
+                if seconds is not None:
+                    return await sync_to_async(page)(request, seconds)
+                try:
+                    return await view(request, *args, **kwargs)
+                except Http404:
+                    await sync_to_async(_guessed)(name, request, kwargs, real)
+                    raise
+
+            return cast(View, guarded_async)
+
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if (seconds := wait(name, client_ip(request))) is not None:
+                return page(request, seconds)
+            try:
+                response: HttpResponseBase = view(request, *args, **kwargs)
+            except Http404:
+                _guessed(name, request, kwargs, real)
+                raise
+            if response.status_code == 404:
+                _guessed(name, request, kwargs, real)
+            return response
+
+        return cast(View, guarded)
+
+    return decorate

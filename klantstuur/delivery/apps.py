@@ -7,17 +7,19 @@ class DeliveryConfig(AppConfig):
 
     def ready(self) -> None:
         from klantstuur.core import sweeps
-        from klantstuur.needs import reactions
+        from klantstuur.needs import notifications, reactions
         from klantstuur.needs.models import EventKind
         from klantstuur.orders import fulfilment
 
-        from . import proactive
+        from . import notify, proactive
         from .services import booking
 
         reactions.register(
             "delivery_problems", proactive.react, deferred=True, kinds=[EventKind.CHECKPOINT]
         )
         sweeps.register("delivery_promises", proactive.promises_check)
+        # Alert e-mails are recorded and retried like every notification (issue #15).
+        notifications.register_composer(EventKind.ALERT, notify.alert_mails)
         fulfilment.register(
             fulfilment.Fulfilment(
                 name="delivery",

@@ -3,13 +3,19 @@
 The portal's notifications page reads the same ALERT and "done for you"
 events; e-mail goes out unless the customer chose the portal only (their
 communication preference, or a standing instruction "contact": portal/none).
+
+The e-mail goes the way of every notification (needs.notifications, issue #15): recorded
+(``Notification``, audience "customer"), a failed one retried with back-off by the
+worker's sweep — which rebuilds it with ``alert_mails``, registered for ALERT events —
+marked failed for good after the last attempt, and listed on the managers' failed-mail
+page with its need and order.
 """
 
 import logging
 from typing import cast
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,7 +23,8 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from klantstuur.core.text_guard import header_value
-from klantstuur.needs.models import EventKind, JournalEvent
+from klantstuur.needs import notifications
+from klantstuur.needs.models import EventKind, JournalEvent, NotificationStatus
 from klantstuur.orders.models import OrderLine
 
 from . import hooks
@@ -77,21 +84,19 @@ def alert_text(event: JournalEvent) -> str:
     return "\n".join(lines)
 
 
-@task()
-def send_alert(event_id: int) -> int:
-    event = (
-        JournalEvent.objects.select_related("customer", "need__owner")
-        .filter(pk=event_id, kind=EventKind.ALERT)
-        .first()
-    )
-    if event is None or event.need is None:
-        return 0
+def alert_mails(event: JournalEvent) -> list[notifications.Mail]:
+    """The e-mail one delivery alert sends its customer, as it reads now (for the first
+    attempt and each retry): none when they chose the portal only, or have no address."""
+    if event.need is None:
+        return []
     customer = event.customer
     channel, language = hooks.contact_preferences(customer.pk)
     if not customer.email or not customer.notify_by_email or channel != "email":
-        return 0
+        return []
     problem = cast(DeliveryProblem, event.data)
     order_id = problem.get("order_id")
+    if order_id is None:
+        return []
     items = ", ".join(
         f"{q}× {name}"
         for q, name in OrderLine.objects.filter(order_id=order_id)
@@ -107,7 +112,7 @@ def send_alert(event_id: int) -> int:
         if problem.get("choices"):
             # The flag the order list shows: the customer has something to decide.
             subject = _("Your choice is needed") + " — " + subject
-        send_mail(
+        message = EmailMessage(
             header_value(subject),
             (_("Your order: %(items)s") % {"items": items} + "\n\n" if items else "")
             + f"{alert_text(event)}\n\n{link}\n\n"
@@ -115,4 +120,19 @@ def send_alert(event_id: int) -> int:
             settings.DEFAULT_FROM_EMAIL,
             [customer.email],
         )
-    return 1
+    return [notifications.Mail(event, notifications.AUDIENCE_CUSTOMER, message)]
+
+
+@task()
+def send_alert(event_id: int) -> int:
+    """The alert's e-mail, recorded: 1 when sent now; 0 when there is none to send, it
+    was sent before, or it failed (then the sweep tries again)."""
+    event = (
+        JournalEvent.objects.select_related("customer", "need__owner")
+        .filter(pk=event_id, kind=EventKind.ALERT)
+        .first()
+    )
+    if event is None:
+        return 0
+    done = notifications.deliver(alert_mails(event))
+    return sum(1 for n in done if n.status == NotificationStatus.SENT)

@@ -12,23 +12,26 @@
   internal note on the first need saying so.
 
 Automatic mail (auto-replies, bounces, lists) is logged and gets no answer; a sender
-opens at most ``NEW_NEEDS_PER_HOUR`` needs an hour; too large or unreadable mail is
-refused with a reason. Every message leaves one ``InboundMail`` row, written in the
-transaction of what it changed.
+opens at most so many needs an hour, counted by the one throttling helper
+(``core.throttle``, limit ``mail-sender``: 10 an hour) — past it the mail is refused for
+now (SMTP 450: the sending server tries again later; IMAP leaves it unseen; the webhook
+answers 429); too large or unreadable mail is refused with a reason. Control characters
+are removed from what the sender wrote by the text guard's rule (mail.parsing) and the
+log says so. Every message leaves one ``InboundMail`` row, written in the transaction of
+what it changed.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TypedDict
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import Business
+from klantstuur.core import text_guard, throttle
 from klantstuur.core.errors import DomainError
 from klantstuur.customers.models import Customer
 from klantstuur.customers.services import customer_create, customer_with_email
@@ -37,12 +40,14 @@ from klantstuur.needs.journal import record
 from klantstuur.needs.mailout import header_safe, mail_domain
 from klantstuur.needs.models import Need, NeedKind, NeedStatus, ReplyAddress
 
-from .models import ACCEPTED, OPENED, Attachment, InboundMail, Outcome
+from .models import ACCEPTED, Attachment, InboundMail, Outcome
 from .parsing import Malformed, Parsed, parse
 
 logger = logging.getLogger("klantstuur.mail")
 
 EMAIL = "email"
+# The throttle (core.throttle) of new needs one sender opens by e-mail.
+SENDER_LIMIT = "mail-sender"
 
 
 class Common(TypedDict):
@@ -73,7 +78,10 @@ class Result:
 
 
 def _address(recipient: str) -> tuple[str, str] | None:
-    """(slug, token) of one of our addresses, or None for anyone else's."""
+    """(slug, token) of one of our addresses, or None for anyone else's (an address with
+    a control character is nobody's)."""
+    if text_guard.refused(recipient):
+        return None
     local, _at, domain = recipient.strip().strip("<>").lower().rpartition("@")
     if domain != mail_domain() or not local:
         return None
@@ -92,6 +100,8 @@ def _log(
     recipient: str = "",
     need_id: int | None = None,
 ) -> None:
+    if parsed is not None and parsed.cleaned and not reason:
+        reason = "control characters removed: " + ", ".join(parsed.cleaned)
     InboundMail.objects.create(
         business=business,
         via=via,
@@ -133,6 +143,12 @@ def mail_receive(
         parsed = parse(raw, envelope_from=envelope_from)
     except Malformed as exc:
         return _refuse(None, via=via, size=size, code=550, reason=f"Malformed message: {exc}")
+    if parsed.cleaned:
+        logger.warning(
+            "inbound mail (%s): control characters removed from %s",
+            via,
+            ", ".join(parsed.cleaned),
+        )
     candidates = (recipients or parsed.recipients) + (
         [default_recipient] if default_recipient else []
     )
@@ -177,14 +193,6 @@ def _seen(business: Business, message_id: str) -> bool:
     ).exists()
 
 
-def _over_limit(sender: str) -> bool:
-    since = timezone.now() - timedelta(hours=1)
-    opened = InboundMail.objects.filter(
-        sender=sender, outcome__in=OPENED, received_at__gte=since
-    ).count()
-    return opened >= settings.KLANTSTUUR_MAIL["NEW_NEEDS_PER_HOUR"]
-
-
 def _customer(business: Business, parsed: Parsed) -> Customer:
     found = customer_with_email(business.pk, parsed.sender)
     if found is not None:
@@ -226,8 +234,10 @@ def _keep_files(need: Need, parsed: Parsed) -> list[events.AttachmentRef]:
 
 
 def _open(parsed: Parsed, common: Common, *, outcome: str, note_on: Need | None = None) -> Result:
-    """A new need for the sender, with their e-mail as its first message."""
-    if _over_limit(parsed.sender):
+    """A new need for the sender, with their e-mail as its first message. Each one
+    counts against the sender's hourly limit (``core.throttle``, counted atomically in
+    the cache, so two mails at once cannot both slip past it)."""
+    if throttle.hit(SENDER_LIMIT, parsed.sender) is not None:
         _log(parsed, outcome=Outcome.RATE_LIMITED, reason="hourly limit", **common)
         return Result(
             Outcome.RATE_LIMITED, 450, _("Too many new requests from you this hour; try later.")

@@ -30,8 +30,6 @@ class Outcome(models.TextChoices):
 
 # Outcomes that put the mail on a need: a second copy of one of them is a duplicate.
 ACCEPTED = (Outcome.NEED_OPENED, Outcome.MESSAGE_ADDED, Outcome.REOPENED, Outcome.REDIRECTED)
-# Outcomes that opened a need: what the per-sender hourly limit counts.
-OPENED = (Outcome.NEED_OPENED, Outcome.REDIRECTED)
 
 
 class InboundMail(models.Model):
@@ -54,12 +52,6 @@ class InboundMail(models.Model):
 
     class Meta:
         indexes = [
-            # The hourly limit: a sender's needs opened since an hour ago.
-            models.Index(
-                fields=["sender", "received_at"],
-                name="inbound_opened_by_sender",
-                condition=Q(outcome__in=["need_opened", "redirected"]),
-            ),
             # A retried delivery of the same message is recognised.
             models.Index(
                 fields=["business", "message_id"],

@@ -2,6 +2,13 @@
 of it and the files it brought. Python's ``email`` package (``policy.default``) parses;
 ``mail-parser-reply`` strips the quoted history and signature; ``html2text`` turns an
 HTML-only mail into text. Nothing here writes: mail.inbound decides.
+
+Text goes through the system's one rule (``core.text_guard``, ADR 0015): the characters
+it refuses (NUL, other control characters, lone surrogates) are removed from what a
+person wrote — subject, name, Message-ID, body, file names — and ``Parsed.cleaned`` names
+those fields, for the log. A mail cannot be sent back to be corrected, and a stray control
+character is no reason to lose a customer's words. An address holding one is no address:
+the From is ``Malformed`` (refused with a reason), a recipient is nobody's here.
 """
 
 import email
@@ -9,12 +16,15 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
 import html2text
 from django.conf import settings
 from mailparser_reply import EmailReplyParser
+
+from klantstuur.core import text_guard
 
 # What a customer may send a shop: pictures, documents, plain text. Nothing a computer
 # runs: a type outside this list is left out, whatever its name says.
@@ -64,11 +74,16 @@ class Parsed:
     text: str  # the new text, history and signature stripped
     files: list[File] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)  # files refused, with the reason
+    cleaned: list[str] = field(default_factory=list)  # fields refused characters left
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL.
-    return value.replace("\x00", "")
+def _clean(value: str, name: str, cleaned: list[str]) -> str:
+    """The value by the text guard's rule, noting the field when something was removed."""
+    if not text_guard.refused(value):
+        return value
+    if name not in cleaned:
+        cleaned.append(name)
+    return text_guard.cleaned(value)
 
 
 def automatic_reason(message: EmailMessage, sender: str, envelope_from: str | None) -> str:
@@ -136,14 +151,14 @@ def new_text(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _files(message: EmailMessage) -> tuple[list[File], list[str]]:
+def _files(message: EmailMessage, cleaned: list[str]) -> tuple[list[File], list[str]]:
     limits = settings.KLANTSTUUR_MAIL
     files: list[File] = []
     left_out: list[str] = []
     for part in message.iter_attachments():
         if not isinstance(part, EmailMessage):
             continue
-        name = _no_nul(part.get_filename() or "attachment")[:200]
+        name = _clean(part.get_filename() or "attachment", "filename", cleaned)[:200]
         declared = part.get_content_type()
         guessed = mimetypes.guess_type(name)[0]
         if declared not in ALLOWED_TYPES or (guessed is not None and guessed not in ALLOWED_TYPES):
@@ -163,14 +178,26 @@ def _files(message: EmailMessage) -> tuple[list[File], list[str]]:
     return files, left_out
 
 
+def _from(message: EmailMessage) -> tuple[str, str]:
+    """(name, address) of the From header. The strict parser refuses a name whose encoded
+    words hold a line break; the header's raw text, decoded leniently, still names them."""
+    try:
+        return parseaddr(str(message.get("From", "")))
+    except Exception:
+        raw = next((v for k, v in message.raw_items() if k.lower() == "from"), "")
+        decoded = str(make_header(decode_header(raw)))
+        return parseaddr(" ".join(decoded.split()))
+
+
 def parse(raw: bytes, *, envelope_from: str | None = None) -> Parsed:
     try:
         message = email.message_from_bytes(raw, policy=policy.default)
     except Exception as exc:  # the parser is lenient; this is truly broken input
         raise Malformed(str(exc)[:200]) from None
     assert isinstance(message, EmailMessage)
+    cleaned: list[str] = []
     try:
-        name, address = parseaddr(str(message.get("From", "")))
+        name, address = _from(message)
         recipients = [
             a.lower()
             for _n, a in getaddresses(
@@ -178,22 +205,28 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> Parsed:
             )
             if a
         ]
-        subject = _no_nul(" ".join(str(message.get("Subject", "")).split()))
-        message_id = _no_nul(str(message.get("Message-ID", "")).strip())[:300]
+        subject = " ".join(_clean(str(message.get("Subject", "")), "subject", cleaned).split())
+        message_id = _clean(str(message.get("Message-ID", "")), "message-id", cleaned)
+        message_id = message_id.strip()[:300]
     except Exception as exc:  # a header the parser could not make sense of
         raise Malformed(f"unreadable header: {str(exc)[:150]}") from None
-    address = _no_nul(address).strip().lower()
+    address = address.strip().lower()
+    if text_guard.refused(address):
+        raise Malformed("control characters in the sender address (From)")
     if "@" not in address:
         raise Malformed("no sender address (From)")
-    files, left_out = _files(message)
+    sender_name = " ".join(_clean(name, "from-name", cleaned).split())[:200]
+    text = _clean(new_text(_text_of(message)), "body", cleaned)[:10_000]
+    files, left_out = _files(message, cleaned)
     return Parsed(
         sender=address,
-        sender_name=_no_nul(name).strip()[:200],
+        sender_name=sender_name,
         recipients=recipients,
         message_id=message_id,
         subject=subject[:300],
         automatic=automatic_reason(message, address, envelope_from),
-        text=_no_nul(new_text(_text_of(message)))[:10_000],
+        text=text,
         files=files,
         left_out=left_out,
+        cleaned=cleaned,
     )

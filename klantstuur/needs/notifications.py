@@ -6,10 +6,14 @@ audience) in the transaction that moves the reaction's cursor: sent at least onc
 not again once recorded. A failed one is retried with back-off by a sweep. The portal
 and console show the same events on their pages, so nothing here is the only place a
 person learns something.
+
+Other apps send e-mail about their own events the same way (recorded, retried, listed on
+the managers' failed-mail page): they ``register_composer`` the mails an event kind
+causes, and send them with ``deliver`` (delivery alerts, delivery/notify.py).
 """
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -130,6 +134,27 @@ def _staff_recipients(event: JournalEvent) -> list[int]:
     return recipients
 
 
+# The mails an event kind of another app causes (the app registers it in its ready()).
+Composer = Callable[[JournalEvent], list[Mail]]
+_composers: dict[str, Composer] = {}
+
+
+def register_composer(kind: str, composer: Composer) -> None:
+    """The mails ``kind`` events cause, built anew for each attempt (the retry sweep)."""
+    _composers.setdefault(kind, composer)
+
+
+def deliver(mails: Sequence[Mail]) -> list[Notification]:
+    """Send mails composed elsewhere (a registered composer's) and record each: sent, or
+    failed and retried by the sweep. One already recorded for its event and audience is
+    not sent again (a task run twice)."""
+    events_ = {m.event.pk for m in mails}
+    done = set(
+        Notification.objects.filter(event_id__in=events_).values_list("event_id", "audience")
+    )
+    return _send([m for m in mails if (m.event.pk, m.audience) not in done], now=timezone.now())
+
+
 def mails_for(
     event: JournalEvent,
     staff_emails: dict[int, str],
@@ -138,6 +163,8 @@ def mails_for(
     """What one event tells whom: the customer (in their language, with the need's
     reply address of theirs), and the staff it concerns. Every one threads."""
     need = event.need
+    if need is not None and event.kind in _composers:
+        return _composers[event.kind](event)
     if event.kind not in NOTIFIED or need is None:
         return []
     mails = []

@@ -164,7 +164,7 @@ def test_unseen_mail_of_the_mailbox_opens_needs_once(
 def test_a_temporary_refusal_stays_unseen_for_the_next_poll(
     world: World, imap_server: Path, settings: Any
 ) -> None:
-    settings.KLANTSTUUR_MAIL = {**settings.KLANTSTUUR_MAIL, "NEW_NEEDS_PER_HOUR": 1}
+    settings.KLANTSTUUR = {**settings.KLANTSTUUR, "THROTTLE": {"mail-sender": "1/h"}}
     deliver(imap_server, compose(to=USER, subject="een").as_bytes())
     deliver(imap_server, compose(to=USER, subject="twee").as_bytes())
     assert poll_once() == 1

@@ -170,7 +170,7 @@ def test_auto_submitted_no_is_a_person(world: World, smtp_port: int, outbox: Pat
 def test_a_sender_opens_at_most_so_many_needs_an_hour(
     world: World, smtp_port: int, outbox: Path, settings: Any
 ) -> None:
-    settings.KLANTSTUUR_MAIL = {**settings.KLANTSTUUR_MAIL, "NEW_NEEDS_PER_HOUR": 2}
+    settings.KLANTSTUUR = {**settings.KLANTSTUUR, "THROTTLE": {"mail-sender": "2/h"}}
     send(smtp_port, compose(subject="een"))
     send(smtp_port, compose(subject="twee"))
     with pytest.raises(smtplib.SMTPDataError) as refused:

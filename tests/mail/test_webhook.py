@@ -75,7 +75,7 @@ def test_bad_content_malformed_and_oversized_name_the_field(
 
 
 def test_the_hourly_limit_answers_429(world: World, secret: str, settings: Any) -> None:
-    settings.KLANTSTUUR_MAIL = {**settings.KLANTSTUUR_MAIL, "NEW_NEEDS_PER_HOUR": 1}
+    settings.KLANTSTUUR = {**settings.KLANTSTUUR, "THROTTLE": {"mail-sender": "1/h"}}
     assert _post(compose(subject="een").as_bytes(), msg_id="a").status_code == 202
     assert_error(_post(compose(subject="twee").as_bytes(), msg_id="b"), 429, "body")
     assert Need.objects.count() == 1

@@ -4,6 +4,10 @@ Each line of the party's orders is shown live (received, being made, ready,
 on its way, served) with its promised time; the guests can order, call their
 host, ask for the bill and rate a touchpoint with one tap. Another party's
 link, or a link of a party that has left, is a plain 404.
+
+Guessing links is throttled per client address (``core.throttle``, limit
+``guest-token-ip``): only a token that belongs to no party counts, so a table of phones
+behind one restaurant Wi-Fi is never slowed by using its own link.
 """
 
 from typing import Any
@@ -17,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from klantstuur.core import throttle
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx
 from klantstuur.core.zones import business_time
@@ -33,6 +38,21 @@ from klantstuur.orders.models import LineStatus, OrderChannel
 from klantstuur.portal.forms import RatingForm
 
 RATINGS = (1, 2, 3, 4, 5)
+GUESSING = "guest-token-ip"
+
+
+def _real_link(*, token: str, **_kwargs: Any) -> bool:
+    """The token is a party's guest link (a 404 for another reason is no guess)."""
+    try:
+        selectors.party_for_guest_link(token=token)
+    except NotFound:
+        return False
+    return True
+
+
+# Wrong guest links and table codes from one address are counted; right ones never.
+guarded_link = throttle.guessing_throttled(GUESSING, real=_real_link)
+guarded_qr = throttle.guessing_throttled(GUESSING)
 
 
 def _party(token: str) -> Party:
@@ -84,6 +104,7 @@ def _render(
         return render(request, template, {**_context(party), **extra}, status=status)
 
 
+@guarded_link
 def party(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = selectors.party_for_guest_link(token=token)
@@ -101,6 +122,7 @@ def party(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@guarded_link
 def party_fragment(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = selectors.party_for_guest_link(token=token)
@@ -109,6 +131,7 @@ def party_fragment(request: HttpRequest, token: str) -> HttpResponse:
     return _render(request, found, "guest/partials/lines.html")
 
 
+@guarded_link
 async def party_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     try:
         found = await sync_to_async(selectors.party_for_guest)(token=token)
@@ -117,6 +140,7 @@ async def party_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     return sse([f"party:{found.pk}"])
 
 
+@guarded_link
 @require_POST
 def order(request: HttpRequest, token: str) -> HttpResponse:
     """The guest's order from the same grid as the host's: per seat, with modifiers."""
@@ -147,6 +171,7 @@ def _int(raw: str, *, default: Any) -> Any:
     return int(raw)
 
 
+@guarded_link
 @require_POST
 def call_host(request: HttpRequest, token: str) -> HttpResponse:
     found = _party(token)
@@ -160,6 +185,7 @@ def call_host(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("portal_guest:party", token=token)
 
 
+@guarded_link
 @require_POST
 def bill(request: HttpRequest, token: str) -> HttpResponse:
     found = _party(token)
@@ -171,6 +197,7 @@ def bill(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("portal_guest:party", token=token)
 
 
+@guarded_link
 @require_POST
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
     """One tap on the guest page (also after leaving): thanks or the error shown in place."""
@@ -212,6 +239,7 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(reverse("portal_guest:party", args=[token]) + "#orders")
 
 
+@guarded_qr
 def check_in(request: HttpRequest, qr: str) -> HttpResponse:
     """Scanning the table's QR code: a free table seats the guests themselves.
 
