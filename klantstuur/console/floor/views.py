@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from klantstuur.accounts.actors import staff_of
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.businesses.selectors import colleague_for_staff, staff_of_business
-from klantstuur.catalog.models import Station
+from klantstuur.catalog.models import Course, Station
 from klantstuur.console.access import staff_page
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx
@@ -158,6 +158,8 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
             "party": party,
             "grid": grid,
             "seat_tabs": seat_tabs(party.seats),
+            # Each line's course, the item's unless the host picks another.
+            "courses": Course.choices,
             "bill": party_bill(party=party),
             "error": error,
             "held": floor_selectors.held_courses(party=party),
