@@ -335,7 +335,7 @@ def _runner_context(
             {
                 "table": table.number,
                 "reference": table.seat_reference,
-                "owner": plate.order.need.owner.name,  # type: ignore[union-attr]
+                "owner": plate.order.need.owner.name,
                 "plates": [],
                 "seated": 0,
             },
