@@ -30,6 +30,26 @@ def _fast_password_hashing() -> Any:
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A run with browser tests on SQLite uses a file database (WAL, as the demo runs), not
+    Django's in-memory shared cache. There the server's threads and the test share tables
+    under shared-cache locks: a page read while another request writes fails at once with
+    "database table is locked" (a 503 on a live fragment, and a browser waiting 10 s for
+    text that came only at the 30-second refresh: the terrace tests' flaky waits)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    browser = any("tests/browser" in str(item.fspath) for item in request.session.items)
+    if browser and db["ENGINE"].endswith("sqlite3"):
+        folder = tmp_path_factory.mktemp("sqlite")
+        db.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -3,6 +3,9 @@
 Pages: the person's own choice (saved on their user), else the language
 cookie set by the NL/EN switch, else Dutch — not the browser's
 Accept-Language, because the product speaks Dutch by default.
+Guest pages (the table's link, no login): the NL/EN switch, else the phone's
+Accept-Language, else the business's default (``answer_guest_in_language``) — a
+tourist's phone reads English, a Dutch one Dutch, whatever the product's default.
 API: the language Accept-Language asks for; else, once the token is known, the
 caller's own choice (the customer's or staff member's), else their business's default
 (``answer_in_language``) — the same on every endpoint; English before anyone is known.
@@ -38,6 +41,19 @@ def answer_in_language(request: HttpRequest, *, chosen: str, business: Any) -> s
         language = chosen if chosen in SUPPORTED else getattr(business, "language", "")
         if language not in SUPPORTED:
             language = settings.LANGUAGE_CODE
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
+def answer_guest_in_language(request: HttpRequest, *, business: Any) -> str:
+    """A guest without an account, once their party (and so the business) is known:
+    their NL/EN switch, else what their phone asks for, else the business's default."""
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if language not in SUPPORTED:
+        language = _asked_for(request) or getattr(business, "language", "")
+    if language not in SUPPORTED:
+        language = settings.LANGUAGE_CODE
     translation.activate(language)
     request.LANGUAGE_CODE = language
     return language

@@ -81,6 +81,17 @@ class Ticket:
     def owner_name(self) -> str:
         return self.order.need.owner.name
 
+    @property
+    def fired_together(self) -> OrderLine | None:
+        """A line standing for all when every line is of one course fired in one go:
+        the board then shows course and fire time once, on the ticket."""
+        first = self.lines[0] if self.lines else None
+        if first is None or any(
+            (x.course, x.fired_at) != (first.course, first.fired_at) for x in self.lines
+        ):
+            return None
+        return first
+
 
 def tickets(*, station: Station, now: datetime) -> list[Ticket]:
     """The station's open lines grouped per order, the oldest ticket first (one query)."""

@@ -23,9 +23,15 @@ from tests.floor.test_api import terrace  # noqa: F401  (fixture)
 
 
 def _context(browser: Any, base: str, width: int, height: int) -> Any:
+    """Staff who switched the console to English."""
     ctx = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
     ctx.add_cookies([{"name": "django_language", "value": "en", "url": base}])
     return ctx
+
+
+def _dutch_phone(browser: Any) -> Any:
+    """A guest's own phone: no switch touched, Dutch (Accept-Language nl-NL)."""
+    return browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")
 
 
 def _page(ctx: Any) -> Any:
@@ -62,7 +68,7 @@ def test_a_table_from_seating_to_receipt(
     desk = _context(browser, base, 1280, 800)
     kitchen_ctx = _context(browser, base, 1280, 800)
     runner_ctx = _context(browser, base, 390, 844)
-    phone = _context(browser, base, 390, 844)
+    phone = _dutch_phone(browser)
     try:
         _login(desk, base, world.owner)
         _login(kitchen_ctx, base, world.manager)  # works every station
@@ -137,8 +143,8 @@ def test_a_table_from_seating_to_receipt(
         _serve(runner, dessert)
 
         # The guest rates from the phone with one tap; thanks in place.
-        guest.wait_for_selector(".rate-form button[aria-label='4 of 5']")
-        guest.locator(".rate-form button[aria-label='4 of 5']").first.click()
+        guest.wait_for_selector(".rate-form button[aria-label='4 van 5']")
+        guest.locator(".rate-form button[aria-label='4 van 5']").first.click()
         guest.wait_for_selector(".rate-thanks")
         assert list(Rating.objects.values_list("rating", flat=True)) == [4]
         shot(guest, "evening-guest-rated")
@@ -171,13 +177,14 @@ def test_a_table_from_seating_to_receipt(
         runner.reload()
         assert runner.locator(".plate").count() == 0
 
-        # The guest link: the receipt and a thank-you, and one more rating.
+        # The guest link: the receipt and a thank-you, and one more rating — in the
+        # phone's language, whatever the staff's screens speak.
         guest.goto(f"{base}/guest/{party.guest_token}/")
-        assert "Thank you for your visit!" in guest.inner_text("main")
-        assert "€33.75" in guest.inner_text(".receipt")
+        assert "Bedankt voor jullie bezoek!" in guest.inner_text("main")
+        assert "€ 33,75" in guest.inner_text(".receipt")
         assert_accessible(guest)
         shot(guest, "evening-receipt")
-        guest.locator(".rate-form button[aria-label='5 of 5']").last.click()
+        guest.locator(".rate-form button[aria-label='5 van 5']").last.click()
         # The served plates were rated already; now the ordering is too: two thank-yous.
         guest.locator(".rate-thanks").nth(1).wait_for()  # no string eval under the CSP
         assert sorted(Rating.objects.values_list("rating", flat=True)) == [4, 5]

@@ -110,3 +110,67 @@ def test_without_the_choice_a_dessert_after_the_mains_waits_for_the_host(
     kitchen.line_deliver(staff=world.owner, line_id=pancake.pk, table="12", seat=1)
     _order(api, world, meal, "ice")
     assert _statuses(party)["Dame blanche"] == "held"
+
+
+def test_the_host_changes_a_lines_course_on_the_order_page_and_it_holds_and_fires(
+    world: World, login: Any, meal: dict[str, Any]
+) -> None:
+    party, spek, ice = meal["party"], meal["pancake"], meal["ice"]
+    host = login(world.owner)
+    url = f"/console/floor/parties/{party.pk}/order/"
+    page = host.get(url).content.decode()
+    # Every cell of every seat offers the courses, the item's own chosen.
+    assert f'<select class="course-pick" id="c-2-{ice.pk}" name="c-2-{ice.pk}">' in page
+    pick = page.split(f'name="c-1-{spek.pk}">')[1].split("</select>")[0]
+    assert '<option value="main" selected>' in pick and '<option value="starter">' in pick
+    # Seat 1's pancake as a starter, seat 2's as the main, the dessert as a main too.
+    r = host.post(
+        url,
+        {
+            f"q-1-{spek.pk}": "1",
+            f"c-1-{spek.pk}": "starter",
+            f"q-2-{spek.pk}": "1",
+            f"c-2-{spek.pk}": "main",
+            f"q-2-{ice.pk}": "1",
+            f"c-2-{ice.pk}": "main",
+            f"c-1-{ice.pk}": "drinks",  # no quantity: no line
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[-800:]
+    lines = {
+        (x.seat, x.item.name): (x.course, x.status)
+        for x in OrderLine.objects.filter(order__party=party).select_related("item")
+    }
+    assert lines == {
+        (1, "Spek"): ("starter", "received"),
+        (2, "Spek"): ("main", "held"),
+        (2, "Dame blanche"): ("main", "held"),
+    }
+    assert [x.item.name for x in boards.station_lines(station=meal["bar"])] == []
+    # The floor card offers the mains next; one tap fires both, the dessert with them.
+    floor = host.get("/console/floor/").content.decode()
+    assert "Afroepen: Hoofdgerecht" in floor
+    fired = kitchen.party_course_fire(staff=world.owner, party=party)
+    assert sorted(x.item.name for x in fired) == ["Dame blanche", "Spek"]
+    bar = host.get(f"/console/floor/stations/{meal['bar'].code}/").content.decode()
+    assert "Dame blanche" in bar and "Hoofdgerecht ·" in bar
+
+
+def test_a_course_the_menu_does_not_know_keeps_the_items_own(
+    world: World, login: Any, meal: dict[str, Any]
+) -> None:
+    party, ice = meal["party"], meal["ice"]
+    host = login(world.owner)
+    r = host.post(
+        f"/console/floor/parties/{party.pk}/order/",
+        {f"q-1-{ice.pk}": "1", f"c-1-{ice.pk}": "<b>supper</b>"},
+    )
+    assert r.status_code == 302
+    assert OrderLine.objects.get(item=ice).course == "dessert"
+
+
+def test_the_guests_grid_offers_no_course(world: World, meal: dict[str, Any]) -> None:
+    from django.test import Client
+
+    page = Client().get(f"/guest/{meal['party'].guest_token}/").content.decode()
+    assert "course-pick" not in page and f'name="q-1-{meal["ice"].pk}"' in page

@@ -13,7 +13,8 @@ from tests.floor.test_api import terrace  # noqa: F401  (fixture)
 
 @pytest.fixture(autouse=True)
 def _english(settings: Any) -> None:
-    """These tests read the English UI text; Dutch is the product's default."""
+    """These tests read the English UI text; Dutch is the product's default. (Guests'
+    phones ask for English: a guest page speaks the phone's language.)"""
     settings.LANGUAGE_CODE = "en"
 
 
@@ -28,7 +29,7 @@ def test_the_guest_orders_and_follows_the_plates(
     world: World, seated: dict[str, Any], django_assert_max_num_queries: Any
 ) -> None:
     party = seated["party"]
-    guest = Client()
+    guest = Client(HTTP_ACCEPT_LANGUAGE="en")
     url = f"/guest/{party.guest_token}/"
     r = guest.get(url)
     assert r.status_code == 200
@@ -56,7 +57,7 @@ def test_a_guest_link_of_another_party_is_404_and_a_left_partys_shows_the_receip
     world: World, api: Any, seated: dict[str, Any]
 ) -> None:
     party = seated["party"]
-    guest = Client()
+    guest = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert guest.get("/guest/not-a-token/").status_code == 404
     assert (
         guest.post("/guest/not-a-token/order/", {"item": [1], "quantity": ["1"]}).status_code == 404
@@ -70,7 +71,7 @@ def test_a_guest_link_of_another_party_is_404_and_a_left_partys_shows_the_receip
 
 
 def test_guests_check_themselves_in_at_a_free_table(world: World, seated: dict[str, Any]) -> None:
-    guest = Client()
+    guest = Client(HTTP_ACCEPT_LANGUAGE="en")
     free = seated["t21"]
     r = guest.post(f"/guest/t/{free.qr_token}/", {"seats": "2"})
     assert r.status_code == 302

@@ -21,7 +21,8 @@ from tests.floor.test_api import terrace  # noqa: F401  (fixture)
 
 @pytest.fixture(autouse=True)
 def _english(settings: Any) -> None:
-    """These tests read the English UI text; Dutch is the product's default."""
+    """These tests read the English UI text; Dutch is the product's default. (Guests'
+    phones ask for English: a guest page speaks the phone's language.)"""
     settings.LANGUAGE_CODE = "en"
 
 
@@ -75,7 +76,7 @@ def test_a_second_phone_asks_the_host_and_never_sees_the_link(
     world: World, seated: dict[str, Any]
 ) -> None:
     party = seated["party"]
-    phone = Client()
+    phone = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = phone.get(f"/guest/t/{seated['t12'].qr_token}/").content.decode()
     assert party.guest_token not in page
     assert "Ask my host to let me in" in page
@@ -97,7 +98,9 @@ def test_asking_to_join_a_free_table_seats_nobody_and_calls_nobody(
     world: World, seated: dict[str, Any]
 ) -> None:
     before = (Party.objects.count(), JournalEvent.objects.count())
-    r = Client().post(f"/guest/t/{seated['t21'].qr_token}/", {"action": "join"})
+    r = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        f"/guest/t/{seated['t21'].qr_token}/", {"action": "join"}
+    )
     assert r.status_code == 200
     assert "How many are you?" in r.content.decode()
     assert (Party.objects.count(), JournalEvent.objects.count()) == before

@@ -139,3 +139,105 @@ def test_no_customer_page_or_email_shows_a_raw_code(
             found[f"mail: {m.subject}"] = raw_codes(m.subject + m.body)
     assert mail.outbox, "the failed attempt sends an e-mail"
     assert found == {}
+
+
+# --- the floor (issue #13): course codes ("main") and line states on every floor page,
+# board and guest page, in Dutch and English ---------------------------------------------
+
+FLOOR_WORDS = ("drinks", "starter", "main", "dessert")  # plain words: whole, lower case
+
+
+def floor_raw_codes(text: str) -> list[str]:
+    import re
+
+    from klantstuur.floor.models import PartyStatus
+    from klantstuur.orders.models import LineStatus
+
+    codes = {*LineStatus.values, *PartyStatus.values} - {"ready", "served", "left", "cancelled"}
+    words = [w for w in (*FLOOR_WORDS, *codes) if re.search(rf"(?<![\w-]){w}(?![\w-])", text)]
+    return sorted(words)
+
+
+def test_the_floor_search_finds_a_course_code() -> None:
+    assert floor_raw_codes(visible("<p data-c='main'>1× Spek · main · in_progress</p>")) == [
+        "in_progress",
+        "main",
+    ]
+    assert floor_raw_codes(visible("<p>Main course · Hoofdgerecht</p>")) == []
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_no_floor_board_or_guest_page_shows_a_course_code(
+    world: World, api: Any, language: str
+) -> None:
+    from klantstuur.catalog.models import CatalogItem, Station
+    from klantstuur.floor import kitchen
+    from klantstuur.floor.models import Party
+    from klantstuur.floor.services import section_create, table_create
+    from klantstuur.orders.models import OrderLine
+
+    terras = section_create(business=world.x, name="Terras", host=world.owner)
+    table_create(section=terras, number="12", seats=4)
+    griddle = Station.objects.create(business=world.x, code="pannenkoeken", name="Pannenkoeken")
+    menu = {
+        course: CatalogItem.objects.create(
+            business=world.x, name=f"Item {n}", price_cents=500, station=griddle, course=course
+        )
+        for n, course in enumerate(FLOOR_WORDS)
+    }
+    owner = api(world.owner)
+    body = owner.post("/api/v1/floor/parties", {"table": "12", "seats": 3}).json()
+    party = Party.objects.get(pk=body["id"])
+    lines = [
+        {"item": menu["drinks"].pk, "seat": 1},
+        {"item": menu["starter"].pk, "seat": 1},
+        {"item": menu["main"].pk, "seat": 2},
+        {"item": menu["dessert"].pk, "seat": 3},
+        {"item": menu["main"].pk, "seat": 3, "course": "starter"},
+    ]
+    r = owner.post("/api/v1/orders", {"party_id": party.pk, "lines": lines})
+    assert r.status_code == 201, r.content
+    # Every state at once: held, received, being made, ready, on its way, served.
+    drink, starter, *_rest = OrderLine.objects.filter(order__party=party).order_by("id")
+    kitchen.line_ready(staff=world.manager, line_id=drink.pk)
+    kitchen.line_deliver(staff=world.owner, line_id=drink.pk, table="12", seat=1)
+    kitchen.line_start(staff=world.manager, line_id=starter.pk)
+    other = OrderLine.objects.filter(order__party=party, course="starter").exclude(pk=starter.pk)
+    kitchen.line_ready(staff=world.manager, line_id=other.get().pk)
+
+    staff = Client()
+    staff.force_login(world.owner.user, backend="django.contrib.auth.backends.ModelBackend")
+    staff.cookies["django_language"] = language
+    guest = Client(HTTP_ACCEPT_LANGUAGE=language)
+    token = party.guest_token
+    pages = {
+        "/console/floor/": staff,
+        "/console/floor/live/": staff,
+        f"/console/floor/parties/{party.pk}/order/": staff,
+        f"/console/floor/parties/{party.pk}/bill/": staff,
+        f"POST /console/floor/parties/{party.pk}/close/": staff,  # the confirmation step
+        "/console/floor/stations/pannenkoeken/": staff,
+        "/console/floor/stations/pannenkoeken/live/": staff,
+        "/console/floor/runner/": staff,
+        f"/guest/{token}/": guest,
+        f"/guest/{token}/live/": guest,
+    }
+    found = {}
+    for url, client in pages.items():
+        response = client.post(url[5:]) if url.startswith("POST ") else client.get(url)
+        assert response.status_code == 200, url
+        assert f'<html lang="{language}"' in response.content.decode() or "/live/" in url
+        if floor_raw_codes(visible(response.content.decode())):
+            found[url] = floor_raw_codes(visible(response.content.decode()))
+    # After leaving: the receipt.
+    OrderLine.objects.filter(order__party=party).exclude(status="served").update(status="cancelled")
+    paid = owner.post(
+        f"/api/v1/floor/parties/{party.pk}/payments", {"amount_cents": 500, "method": "cash"}
+    )
+    assert paid.status_code == 201, paid.content
+    assert owner.post(f"/api/v1/floor/parties/{party.pk}/leave").status_code == 200
+    receipt = guest.get(f"/guest/{token}/")
+    assert receipt.status_code == 200
+    if floor_raw_codes(visible(receipt.content.decode())):
+        found["receipt"] = floor_raw_codes(visible(receipt.content.decode()))
+    assert found == {}

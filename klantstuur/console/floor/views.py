@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from klantstuur.accounts.actors import staff_of
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.businesses.selectors import colleague_for_staff, staff_of_business
-from klantstuur.catalog.models import Station
+from klantstuur.catalog.models import Course, Station
 from klantstuur.console.access import staff_page
 from klantstuur.core.errors import DomainError, NotFound
 from klantstuur.core.pages import is_htmx
@@ -158,6 +158,8 @@ def take_order(request: HttpRequest, me: StaffMember, party_id: int) -> HttpResp
             "party": party,
             "grid": grid,
             "seat_tabs": seat_tabs(party.seats),
+            # Each line's course, the item's unless the host picks another.
+            "courses": Course.choices,
             "bill": party_bill(party=party),
             "error": error,
             "held": floor_selectors.held_courses(party=party),
@@ -323,17 +325,26 @@ def ticket_bump(request: HttpRequest, me: StaffMember, code: str, order_id: int)
 def _runner_context(
     me: StaffMember, error: str = "", error_line: int | None = None, typed_table: str = ""
 ) -> dict[str, Any]:
-    plates = boards.runner_lines(staff=me)
-    by_table: dict[str, list[OrderLine]] = {}
-    for plate in plates:
+    """The pass as one ticket per table, the table with the oldest plate first."""
+    tickets: dict[str, dict[str, Any]] = {}
+    for plate in boards.runner_lines(staff=me):
         table: Table = plate.order.party.table  # type: ignore[union-attr]
         plate.seat_map = seat_positions(table.seats)  # type: ignore[attr-defined]
-        if plate.seat is not None:
-            by_table.setdefault(table.number, []).append(plate)
+        ticket = tickets.setdefault(
+            table.number,
+            {
+                "table": table.number,
+                "reference": table.seat_reference,
+                "owner": plate.order.need.owner.name,
+                "plates": [],
+                "seated": 0,
+            },
+        )
+        ticket["plates"].append(plate)
+        ticket["seated"] += plate.seat is not None
     return {
         "me": me,
-        "plates": plates,
-        "tables": [{"table": n, "plates": p} for n, p in by_table.items()],
+        "tickets": list(tickets.values()),
         "error": error,
         "error_line": error_line,
         # What the runner typed survives a refusal: they correct it, not retype it.

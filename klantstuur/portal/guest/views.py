@@ -20,9 +20,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from klantstuur.core import throttle
 from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.core.middleware import answer_guest_in_language
 from klantstuur.core.pages import is_htmx
 from klantstuur.core.zones import business_time
 from klantstuur.feedback.models import Touchpoint
@@ -54,12 +56,28 @@ def _real_link(*, token: str, **_kwargs: Any) -> bool:
 guarded_link = throttle.guessing_throttled(GUESSING, real=_real_link)
 guarded_qr = throttle.guessing_throttled(GUESSING)
 
+# Pages and messages in the guest's language: their NL/EN switch, else their phone's
+# Accept-Language, else the business's default (``answer_guest_in_language``).
+speaks_the_guests_language = vary_on_headers("Accept-Language")
 
-def _party(token: str) -> Party:
+
+def _party(request: HttpRequest, token: str) -> Party:
     try:
-        return selectors.party_for_guest(token=token)
+        found = selectors.party_for_guest(token=token)
     except NotFound:
         raise Http404 from None
+    answer_guest_in_language(request, business=found.business)
+    return found
+
+
+def _party_or_receipt(request: HttpRequest, token: str) -> Party:
+    """The party, also after it has left (the receipt, the ratings)."""
+    try:
+        found = selectors.party_for_guest_link(token=token)
+    except NotFound:
+        raise Http404 from None
+    answer_guest_in_language(request, business=found.business)
+    return found
 
 
 def _rate(party: Party, touchpoint: str, order_id: int | None, rated: set[Any]) -> dict[str, Any]:
@@ -105,11 +123,9 @@ def _render(
 
 
 @guarded_link
+@speaks_the_guests_language
 def party(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        found = selectors.party_for_guest_link(token=token)
-    except NotFound:
-        raise Http404 from None
+    found = _party_or_receipt(request, token)
     if found.status == PartyStatus.LEFT:
         # Paid and gone: the receipt, a thank-you and the ratings.
         return _render(request, found, "guest/receipt.html")
@@ -123,11 +139,9 @@ def party(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @guarded_link
+@speaks_the_guests_language
 def party_fragment(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        found = selectors.party_for_guest_link(token=token)
-    except NotFound:
-        raise Http404 from None
+    found = _party_or_receipt(request, token)
     return _render(request, found, "guest/partials/lines.html")
 
 
@@ -144,7 +158,7 @@ async def party_stream(request: HttpRequest, token: str) -> HttpResponseBase:
 @require_POST
 def order(request: HttpRequest, token: str) -> HttpResponse:
     """The guest's order from the same grid as the host's: per seat, with modifiers."""
-    found = _party(token)
+    found = _party(request, token)
     specs = lines_from_grid(request.POST, seats=found.seats)
     try:
         if not specs:
@@ -174,7 +188,7 @@ def _int(raw: str, *, default: Any) -> Any:
 @guarded_link
 @require_POST
 def call_host(request: HttpRequest, token: str) -> HttpResponse:
-    found = _party(token)
+    found = _party(request, token)
     try:
         services.party_call_host(party=found, reason=request.POST.get("reason", "")[:300])
         messages.success(
@@ -188,7 +202,7 @@ def call_host(request: HttpRequest, token: str) -> HttpResponse:
 @guarded_link
 @require_POST
 def bill(request: HttpRequest, token: str) -> HttpResponse:
-    found = _party(token)
+    found = _party(request, token)
     try:
         services.party_request_bill(party=found)
         messages.success(request, _("Your host brings the bill."))
@@ -199,12 +213,10 @@ def bill(request: HttpRequest, token: str) -> HttpResponse:
 
 @guarded_link
 @require_POST
+@speaks_the_guests_language
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
     """One tap on the guest page (also after leaving): thanks or the error shown in place."""
-    try:
-        found = selectors.party_for_guest_link(token=token)
-    except NotFound:
-        raise Http404 from None
+    found = _party_or_receipt(request, token)
     form = RatingForm(request.POST)
     touchpoint = request.POST.get("touchpoint", "")[:40]
     order_id = _int(request.POST.get("order", ""), default=None)
@@ -240,6 +252,7 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @guarded_qr
+@speaks_the_guests_language
 def check_in(request: HttpRequest, qr: str) -> HttpResponse:
     """Scanning the table's QR code: a free table seats the guests themselves.
 
@@ -252,6 +265,7 @@ def check_in(request: HttpRequest, qr: str) -> HttpResponse:
         table = selectors.table_by_qr(token=qr)
     except NotFound:
         raise Http404 from None
+    answer_guest_in_language(request, business=table.business)
     taken = selectors.table_taken(table=table)
     error = ""
     asked = False
