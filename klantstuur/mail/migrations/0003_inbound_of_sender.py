@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('businesses', '0002_staffmember_active_needs'),
-        ('mail', '0001_initial'),
+        ('mail', '0002_drop_sender_limit_index'),
         ('needs', '0006_reply_address'),
     ]
 
