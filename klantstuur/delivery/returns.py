@@ -73,8 +73,9 @@ def reason_words(code: str, labels: dict[str, str]) -> str:
 
 
 def with_reason_words(returns: Iterable[ReturnRequest]) -> list[ReturnRequest]:
-    """Sets ``reason_words`` on each return: one query per business among those that
-    have a reason code, none otherwise."""
+    """Sets ``reason_words`` on each return (one query per business among those that
+    have a reason code, none otherwise) and, when its lines are prefetched with their
+    order lines, ``items_count`` and ``value_cents``."""
     found = list(returns)
     by_business: dict[int, dict[str, str]] = {}
     for r in found:
@@ -82,6 +83,11 @@ def with_reason_words(returns: Iterable[ReturnRequest]) -> list[ReturnRequest]:
             by_business[r.business_id] = reason_labels(business_id=r.business_id)
         words = reason_words(r.reason_code, by_business.get(r.business_id, {}))
         r.reason_words = words  # type: ignore[attr-defined]
+        if "lines" in getattr(r, "_prefetched_objects_cache", {}):
+            # What goes back and its worth, from the prefetched lines (no query).
+            rows = [(rl.quantity, rl.line.price_cents) for rl in r.lines.all()]
+            r.items_count = sum(q for q, _p in rows)  # type: ignore[attr-defined]
+            r.value_cents = sum(q * p for q, p in rows)  # type: ignore[attr-defined]
     return found
 
 

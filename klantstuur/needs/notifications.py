@@ -152,7 +152,9 @@ def mails_for(
         with translation.override(customer.language or "nl"):
             message = mailout.compose(
                 subject_line=mailout.subject(need),
-                text=f"{_customer_text(event)}\n\n{_('Your contact person')}: {need.owner.name}",
+                text=_customer_text(event)
+                + "\n\n"
+                + _("Your contact person: %(name)s") % {"name": need.owner.name},
                 to=[customer.email],
                 link=settings.SITE_URL + reverse("portal:need", args=[need.pk]),
                 headers=mailout.thread_headers(

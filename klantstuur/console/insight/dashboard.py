@@ -32,7 +32,7 @@ def _series(scope: metrics.Scope) -> dict[str, Any]:
     """Per-day series for the charts: one query over the roll-ups."""
     days, needs, cpn, ei, avg = [], [], [], [], []
     for r in metrics.daily_series(scope):
-        days.append(date_format(r["day"], "j M"))
+        days.append(date_format(r["day"], "MONTH_DAY_FORMAT"))
         needs.append(r["needs"])
         cpn.append(round(r["contacts"] / r["needs"], 2) if r["needs"] else None)
         ei.append(round(r["ei_sum"] / r["ei_count"], 3) if r["ei_count"] else None)
