@@ -11,6 +11,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from klantstuur.accounts.models import User
 from klantstuur.businesses.models import StaffMember
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.core.errors import Conflict
@@ -237,3 +238,27 @@ def test_an_exchange_never_sends_more_than_was_returned(
             delivered_qty = sum(ln.quantity for ln in lines if ln.item_id == item_id)
             assert qty <= delivered_qty
         transaction.set_rollback(True)
+
+
+def test_the_console_records_the_arrival_within_the_owners_authority(
+    world: World, api: Any, login: Any, delivered: Order
+) -> None:
+    brakes, _bell = _lines(delivered)
+    body = _exchange(api, world, delivered, [{"line_id": brakes, "quantity": 2}])
+    owner = _owner(body, 1000)  # the replacement is worth 39,90
+    User.objects.filter(pk=owner.user_id).update(language="nl")
+    url = f"/console/delivery/returns/{body['id']}/arrived"
+    page = login(owner).post(url)
+    assert page.status_code == 403
+    assert "39,90" in page.content.decode()  # the refusal names the amount and who may
+    assert ReturnRequest.objects.get(pk=body["id"]).status == "requested"
+    assert not Order.objects.filter(exchange_of=delivered).exists()
+    owner = _owner(body, 5000)
+    done = login(owner).post(url)
+    assert (
+        done.status_code == 302 and done["Location"] == f"/console/delivery/orders/{delivered.pk}/"
+    )
+    assert Order.objects.filter(exchange_of=delivered).count() == 1
+    again = login(owner).post(url)
+    assert again.status_code == 409
+    assert Order.objects.filter(exchange_of=delivered).count() == 1
