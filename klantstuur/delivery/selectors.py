@@ -93,8 +93,9 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
 
     Four queries, each on an index (docs/performance-delivery.md): the order with its
     need, owner, business and delivery (primary key, then the customer check); its
-    lines (order_id); its checkpoints (order_id, at, id); its returns (order_id). A
-    fifth only while the customer has a choice to make: the latest alert (customer, at).
+    lines (order_id); its checkpoints (order_id, at, id); its returns (order_id), and
+    with a return that has a reason code, the business's reasons (their labels). One
+    more only while the customer has a choice to make: the latest alert (customer, at).
     The delivery options are not computed here: the change form loads them when opened.
     """
     order = one(
