@@ -95,6 +95,20 @@ class CheckpointOut(Schema):
     note: str
 
 
+class ExchangeOfOut(Schema):
+    """An exchange order: the original order and the return whose items it sends again."""
+
+    order_id: int
+    return_id: int | None
+
+
+def exchange_of_out(order: Order) -> dict[str, Any] | None:
+    if not order.exchange_of_id:
+        return None
+    ret = getattr(order, "exchange_return", None)  # delivery's return that placed it
+    return {"order_id": order.exchange_of_id, "return_id": ret.pk if ret else None}
+
+
 class OrderOut(Schema):
     id: int
     need_id: int
@@ -109,6 +123,7 @@ class OrderOut(Schema):
     created_at: Any
     lines: list[LineOut]
     checkpoints: list[CheckpointOut]
+    exchange_of: ExchangeOfOut | None
 
 
 def catalog_item_out(item: Any) -> dict[str, Any]:
@@ -142,6 +157,7 @@ def order_out(order: Order) -> dict[str, Any]:
         "promise": promise,
         "total_cents": order.total_cents,
         "created_at": order.created_at,
+        "exchange_of": exchange_of_out(order),
         "lines": [
             {
                 "id": line.pk,
@@ -284,6 +300,7 @@ class OrderSummaryOut(Schema):
     total_cents: int
     created_at: Any
     owner: PersonRef
+    exchange_of: ExchangeOfOut | None
 
 
 class OrderSummaryPage(Schema):
@@ -303,6 +320,7 @@ def order_summary_out(order: Order) -> dict[str, Any]:
         "total_cents": order.total_cents,
         "created_at": order.created_at,
         "owner": {"id": order.need.owner_id, "name": order.need.owner.name},
+        "exchange_of": exchange_of_out(order),
     }
 
 
@@ -312,7 +330,9 @@ def my_orders(request: HttpRequest, params: Query[PageParams]) -> Any:
     if party is not None:
         return page(selectors.orders_of_party(party_id=party.pk), params, order_summary_out)
     who = auth.customer(request)
-    return page(selectors.orders_of_customer(customer=who), params, order_summary_out)
+    # An exchange order names its return (delivery's, joined here: orders do not know it).
+    mine = selectors.orders_of_customer(customer=who).select_related("exchange_return")
+    return page(mine, params, order_summary_out)
 
 
 @router.get("/me/orders/{order_id}", response=OrderOut, auth=GUEST_OR_TOKEN)

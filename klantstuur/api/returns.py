@@ -76,12 +76,16 @@ class ReturnOut(Schema):
     method: str
     reason: str
     reason_code: str
+    # The reason's label in the reader's language (the business's list).
+    reason_label: str
     outcome: str
     lines: list[ReturnedLineOut]
     label: LabelOut
     owner: dict[str, Any]
     created_at: datetime
     arrived_at: datetime | None
+    # An exchange, once the items arrived: the new order for the same items.
+    exchange_order_id: int | None
 
 
 def _return_out(ret: ReturnRequest) -> dict[str, Any]:
@@ -93,6 +97,7 @@ def _return_out(ret: ReturnRequest) -> dict[str, Any]:
         "method": ret.method,
         "reason": ret.reason,
         "reason_code": ret.reason_code,
+        "reason_label": getattr(ret, "reason_words", ""),
         "outcome": ret.outcome,
         "lines": [
             {"line_id": rl.line_id, "item": rl.line.item.name, "quantity": rl.quantity}
@@ -105,6 +110,7 @@ def _return_out(ret: ReturnRequest) -> dict[str, Any]:
         "owner": {"id": ret.need.owner_id, "name": ret.need.owner.name},
         "created_at": ret.created_at,
         "arrived_at": ret.arrived_at,
+        "exchange_order_id": ret.exchange_order_id,
     }
 
 

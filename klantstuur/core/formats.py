@@ -39,3 +39,20 @@ def percent(fraction: Any, digits: int = 1) -> str | None:
     if fraction is None:
         return None
     return f"{number(float(fraction) * 100, digits)}%"
+
+
+def percent_points(points: Any, digits: int = 1) -> str | None:
+    """A figure already on 0–100 (CSAT as the API gives it): 60.7 -> nl "60,7%"."""
+    if points is None:
+        return None
+    return f"{number(points, digits)}%"
+
+
+def figure(value: Any) -> Any:
+    """A dashboard figure: a whole number grouped ("1.234" / "1,234"), a fraction to two
+    decimals ("1,43" / "1.43"); text (an already formatted percentage) and None as given."""
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int):
+        return number(value)
+    return number(value, 2)

@@ -84,6 +84,8 @@ class ReturnStarted(TypedDict):
 class ReturnArrived(TypedDict):
     order_id: int
     return_id: int
+    # Since #14: for an exchange, the new order for the same items.
+    exchange_order_id: NotRequired[int]
 
 
 class InstructionSet(TypedDict):
@@ -179,8 +181,13 @@ def return_started(ret: ReturnRequest, *, lines: dict[int, int]) -> Entry[Return
     return Entry(EventKind.RETURN_STARTED, data)
 
 
-def return_arrived(ret: ReturnRequest) -> Entry[ReturnArrived]:
-    return Entry(EventKind.RETURN_ARRIVED, {"order_id": ret.order_id, "return_id": ret.pk})
+def return_arrived(
+    ret: ReturnRequest, *, exchange_order_id: int | None = None
+) -> Entry[ReturnArrived]:
+    data: ReturnArrived = {"order_id": ret.order_id, "return_id": ret.pk}
+    if exchange_order_id is not None:
+        data["exchange_order_id"] = exchange_order_id
+    return Entry(EventKind.RETURN_ARRIVED, data)
 
 
 def instruction_set(instruction_id: int, described: str) -> Entry[InstructionSet]:

@@ -348,6 +348,10 @@ class ReturnRequest(models.Model):
     label_code = models.CharField(max_length=20, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
     arrived_at = models.DateTimeField(null=True, blank=True)
+    # An exchange, once the items arrived: the new order for the same items (one, ever).
+    exchange_order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="exchange_return"
+    )
 
     class Meta:
         constraints = [

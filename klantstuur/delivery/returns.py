@@ -6,6 +6,7 @@ refund (or the replacement of an exchange) as a remedy, within their authority.
 """
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from klantstuur.needs.services import need_open, remedy_grant
 from klantstuur.orders.models import LineStatus, Order, OrderLine, OrderStatus
 
 from . import events
+from .exchange import exchange_place
 from .models import (
     PickupPoint,
     ReturnLine,
@@ -53,6 +55,40 @@ def reasons_out(*, business_id: int) -> list[dict[str, str]]:
     return [
         {"code": r.code, "label": r.label_in(language)} for r in reasons_of(business_id=business_id)
     ]
+
+
+def reason_labels(*, business_id: int) -> dict[str, str]:
+    """Every reason code of the business (also retired ones) → its label in the reader's
+    language: what pages, e-mails and exports show instead of the code. One query."""
+    language = get_language() or "nl"
+    rows = ReturnReason.objects.filter(business_id=business_id)
+    return {r.code: r.label_in(language) for r in rows}
+
+
+def reason_words(code: str, labels: dict[str, str]) -> str:
+    """A return's reason in words; a code no longer in the list reads as words too."""
+    if not code:
+        return ""
+    return labels.get(code) or code.replace("_", " ").replace("-", " ")
+
+
+def with_reason_words(returns: Iterable[ReturnRequest]) -> list[ReturnRequest]:
+    """Sets ``reason_words`` on each return (one query per business among those that
+    have a reason code, none otherwise) and, when its lines are prefetched with their
+    order lines, ``items_count`` and ``value_cents``."""
+    found = list(returns)
+    by_business: dict[int, dict[str, str]] = {}
+    for r in found:
+        if r.reason_code and r.business_id not in by_business:
+            by_business[r.business_id] = reason_labels(business_id=r.business_id)
+        words = reason_words(r.reason_code, by_business.get(r.business_id, {}))
+        r.reason_words = words  # type: ignore[attr-defined]
+        if "lines" in getattr(r, "_prefetched_objects_cache", {}):
+            # What goes back and its worth, from the prefetched lines (no query).
+            rows = [(rl.quantity, rl.line.price_cents) for rl in r.lines.all()]
+            r.items_count = sum(q for q, _p in rows)  # type: ignore[attr-defined]
+            r.value_cents = sum(q * p for q, p in rows)  # type: ignore[attr-defined]
+    return found
 
 
 def returnable(order: Order) -> dict[int, int]:
@@ -182,7 +218,7 @@ def return_start(
         customer=customer,
         kind="return",
         summary=_summary(order, choice),
-        goal=text or code,
+        goal=text or reason_words(code, reason_labels(business_id=order.business_id)),
     )
     try:
         with transaction.atomic():
@@ -218,24 +254,37 @@ def return_value(ret: ReturnRequest) -> int:
 def return_arrived(
     *, staff: StaffMember, ret: ReturnRequest, refund_cents: Any = None
 ) -> ReturnRequest:
-    """The items are back: the owner of the return's need grants the refund (or, for an
-    exchange, the replacement) within their authority; above it, 403 and nothing changes."""
-    ret = ReturnRequest.objects.select_for_update().select_related("order", "need").get(pk=ret.pk)
+    """The items are back: the owner of the return's need grants the refund within their
+    authority — or, for an exchange, the replacement (what the returned lines cost) and the
+    exchange order for the same items follows (``exchange``). Above the owner's authority,
+    403 naming who may and nothing changes: the return waits for them. Once only: the row
+    is locked and a return that arrived is a 409, so a second arrival places no order."""
+    ret = (
+        ReturnRequest.objects.select_for_update(of=("self",))
+        .select_related("order__business", "need")
+        .get(pk=ret.pk)
+    )
     if ret.business_id != staff.business_id:
         raise NotFound(_("No such return."))
     if ret.status != ReturnStatus.REQUESTED:
         raise Conflict(_("This return is already %(s)s.") % {"s": ret.get_status_display()})
-    value = return_value(ret)
-    amount = value if refund_cents is None else refund_cents
+    exchange = ret.outcome == ReturnOutcome.EXCHANGE
+    if exchange and refund_cents is not None:
+        raise Invalid(
+            _("An exchange sends the same items again: there is no refund to give."),
+            field="refund_cents",
+        )
+    amount = return_value(ret) if refund_cents is None else refund_cents
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
         raise Invalid(_("A whole number of cents, zero or more."), field="refund_cents")
-    if amount > ret.order.total_cents:
+    if amount > ret.order.total_cents and not exchange:
         raise Invalid(_("More than the order's total."), field="refund_cents")
     now = timezone.now()
     ReturnRequest.objects.filter(pk=ret.pk).update(status=ReturnStatus.ARRIVED, arrived_at=now)
-    record(events.return_arrived(ret), need=ret.need, actor_staff=staff, at=now)
+    if not exchange:
+        record(events.return_arrived(ret), need=ret.need, actor_staff=staff, at=now)
     if amount:
-        exchange = ret.outcome == ReturnOutcome.EXCHANGE
+        # Above the owner's authority nothing happens (403, all rolled back).
         remedy_grant(
             staff=staff,
             need=ret.need,
@@ -248,6 +297,10 @@ def return_arrived(
             )
             % {"id": ret.order_id},
         )
+    if exchange:
+        placed = exchange_place(staff=staff, ret=ret)
+        arrived = events.return_arrived(ret, exchange_order_id=placed.pk)
+        record(arrived, need=ret.need, actor_staff=staff, at=now)
     ret.refresh_from_db()
     return ret
 

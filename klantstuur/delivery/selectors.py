@@ -26,6 +26,7 @@ from .models import (
 from .models import FINAL_STATUSES as FINAL_DELIVERY_STATUSES
 from .proactive import CHOICES
 from .promise import delivery_promise
+from .returns import with_reason_words
 from .tracking import carrier_of, expected, headline
 
 NOTICE_KINDS = (EventKind.ALERT, EventKind.INSTRUCTION_CARRIED_OUT)
@@ -92,14 +93,16 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
 
     Four queries, each on an index (docs/performance-delivery.md): the order with its
     need, owner, business and delivery (primary key, then the customer check); its
-    lines (order_id); its checkpoints (order_id, at, id); its returns (order_id). A
-    fifth only while the customer has a choice to make: the latest alert (customer, at).
+    lines (order_id); its checkpoints (order_id, at, id); its returns (order_id), and
+    with a return that has a reason code, the business's reasons (their labels). One
+    more only while the customer has a choice to make: the latest alert (customer, at).
     The delivery options are not computed here: the change form loads them when opened.
     """
     order = one(
         Order.objects.select_related(
             "need__owner",
             "business__delivery_settings",
+            "exchange_return",
             "delivery__promised_window",
             "delivery__requested_window",
             "delivery__pickup_point",
@@ -131,7 +134,7 @@ def tracking(*, customer: Customer, order_id: int) -> dict[str, Any]:
             .order_by("-at", "-id")
             .first()
         )
-    returns = list(
+    returns = with_reason_words(
         ReturnRequest.objects.filter(order_id=order.pk)
         .select_related("need__owner")
         .prefetch_related(
@@ -176,7 +179,7 @@ def orders_with_delivery(*, customer: Customer) -> QuerySet[Order]:
     delivery (whether the customer's choice is needed): three queries a page."""
     return (
         Order.objects.filter(customer=customer)
-        .select_related("need__owner", "delivery__promised_window")
+        .select_related("need__owner", "delivery__promised_window", "exchange_return")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("id"))
         )
@@ -257,6 +260,7 @@ def staff_tracking(*, staff: StaffMember, order_id: int) -> dict[str, Any]:
             "need__owner",
             "customer",
             "business",
+            "exchange_return",
             "delivery__promised_window",
             "delivery__requested_window",
             "delivery__pickup_point",
@@ -274,7 +278,7 @@ def staff_tracking(*, staff: StaffMember, order_id: int) -> dict[str, Any]:
         delivery: Delivery | None = order.delivery
     except Delivery.DoesNotExist:
         delivery = None
-    returns = list(
+    returns = with_reason_words(
         ReturnRequest.objects.filter(order_id=order.pk)
         .select_related("need__owner")
         .prefetch_related(
@@ -301,14 +305,17 @@ def settings_for_webhook(*, slug: str) -> DeliverySettings | None:
 
 
 def return_with_owner(*, return_id: int) -> ReturnRequest:
-    """A return the caller has just been let through to, with the need's owner (to show)."""
-    return (
+    """A return the caller has just been let through to, with the need's owner (to show)
+    and its reason in words (``reason_words``)."""
+    found = (
         ReturnRequest.objects.select_related("need__owner")
         .prefetch_related(
             Prefetch("lines", queryset=ReturnLine.objects.select_related("line__item"))
         )
         .get(pk=return_id)
     )
+    with_reason_words([found])
+    return found
 
 
 def pickup_points_of(*, business_id: int) -> QuerySet[PickupPoint]:

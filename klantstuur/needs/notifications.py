@@ -18,17 +18,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
+from klantstuur.core.formats import money
 
 from . import events, mailout, reactions
-from .models import EventKind, JournalEvent, Notification, NotificationStatus
+from .models import EventKind, JournalEvent, Notification, NotificationStatus, RemedyKind
 
 logger = logging.getLogger("klantstuur.notifications")
 
@@ -82,7 +86,7 @@ def react_many(batch: Sequence[JournalEvent]) -> None:
         return
     found = list(
         JournalEvent.objects.select_related(
-            "need__owner__user", "customer", "actor_staff", "actor_customer"
+            "need__owner__user", "customer", "actor_staff", "actor_customer", "business"
         )
         .filter(pk__in=ids)
         .order_by("id")
@@ -175,7 +179,9 @@ def mails_for(
         with translation.override(customer.language or "nl"):
             message = mailout.compose(
                 subject_line=mailout.subject(need),
-                text=f"{_customer_text(event)}\n\n{_('Your contact person')}: {need.owner.name}",
+                text=_customer_text(event)
+                + "\n\n"
+                + _("Your contact person: %(name)s") % {"name": need.owner.name},
                 to=[customer.email],
                 link=settings.SITE_URL + reverse("portal:need", args=[need.pk]),
                 headers=mailout.thread_headers(
@@ -296,6 +302,7 @@ def notifications_retry(now: datetime) -> int:
         )
         .select_related(
             "event__need__owner__user",
+            "event__business",
             "event__customer",
             "event__actor_staff",
             "event__actor_customer",
@@ -323,7 +330,7 @@ def _customer_text(event: JournalEvent) -> str:
             ) % {
                 "name": event.actor_name,
                 "summary": proposed.get("summary", ""),
-                "date": proposed.get("autoconfirm_at", "")[:10],
+                "date": _day_words(proposed.get("autoconfirm_at", ""), event),
             }
         case EventKind.HANDOFF_ACCEPTED:
             accepted = cast(events.HandoffAccepted, event.data)
@@ -332,16 +339,35 @@ def _customer_text(event: JournalEvent) -> str:
             }
         case EventKind.REMEDY_GRANTED:
             remedy = cast(events.RemedyGranted, event.data)
-            return _("%(name)s granted: %(kind)s %(note)s") % {
+            granted = _("%(name)s granted: %(kind)s, %(amount)s.") % {
                 "name": event.actor_name,
-                "kind": remedy.get("kind", ""),
-                "note": remedy.get("note", ""),
+                "kind": _remedy_words(remedy.get("kind", "")),
+                "amount": money(remedy.get("amount_cents", 0)),
             }
+            note = remedy.get("note", "")
+            return f"{granted}\n{note}" if note else granted
         case _:
             opened = cast(events.NeedOpened, event.data)
             if opened.get("channel") == "email":
                 return _acknowledgement(event)
             return _("We opened this for you: %(summary)s") % {"summary": opened.get("summary", "")}
+
+
+def _remedy_words(kind: str) -> str:
+    try:
+        return str(RemedyKind(kind).label)
+    except ValueError:
+        return kind.replace("_", " ")
+
+
+def _day_words(stamp: str, event: JournalEvent) -> str:
+    """An ISO timestamp of the journal as a day in the reader's words, in the business's
+    time zone: nl "maandag 7 december 2026", en "Monday 7 December 2026"."""
+    parsed = parse_datetime(stamp) if stamp else None
+    if parsed is None:
+        return stamp[:10]
+    zone = ZoneInfo(event.business.time_zone) if event.business_id else None
+    return date_format(timezone.localtime(parsed, zone), "l j F Y")
 
 
 def _acknowledgement(event: JournalEvent) -> str:

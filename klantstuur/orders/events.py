@@ -8,7 +8,7 @@ change them (``tests/platform/test_events_shapes.py`` pins them).
 """
 
 from datetime import datetime
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from klantstuur.needs.events import Entry
 from klantstuur.needs.models import EventKind
@@ -55,6 +55,13 @@ class PlacedLine(TypedDict):
     seat: int | None
 
 
+class ExchangeFor(TypedDict):
+    """An exchange order: the original order and the return whose items it sends again."""
+
+    order_id: int
+    return_id: int
+
+
 class OrderPlaced(TypedDict):
     order_id: int
     lines: list[PlacedLine]
@@ -63,6 +70,8 @@ class OrderPlaced(TypedDict):
     party_id: int | None
     station_ids: list[int]
     held: list[str]
+    # Since #14: an exchange order (at no charge) for a return.
+    exchange_for: NotRequired[ExchangeFor]
 
 
 class LineLate(TypedDict):
@@ -108,6 +117,7 @@ def order_placed(
     lines: list[PlacedLine],
     station_ids: list[int],
     held: list[str],
+    exchange_for: ExchangeFor | None = None,
 ) -> Entry[OrderPlaced]:
     data: OrderPlaced = {
         "order_id": order.pk,
@@ -118,6 +128,8 @@ def order_placed(
         "station_ids": station_ids,
         "held": held,
     }
+    if exchange_for is not None:
+        data["exchange_for"] = exchange_for
     return Entry(EventKind.ORDER_PLACED, data)
 
 

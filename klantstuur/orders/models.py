@@ -67,6 +67,11 @@ class Order(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     total_cents = models.PositiveIntegerField(default=0)
+    # An exchange order (#14): the same items again, at no charge, for a return of this
+    # original order (the return itself names it: delivery's ``ReturnRequest.exchange_order``).
+    exchange_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="exchanges"
+    )
 
     class Meta:
         constraints = [

@@ -1,7 +1,8 @@
 """Issue #14 in a real browser, on a phone: Anna reschedules, the parcel goes out, her change
 is refused kindly, it is delivered, she returns one of two items with a reason and gets a
-label; her timeline and her calendar file agree with the staff's view. Every customer page
-visited passes axe-core (WCAG 2 AA)."""
+label; her timeline and her calendar file agree with the staff's view. She asked for an
+exchange: when the owner records that the item arrived, an exchange order for the same item
+is on her list. Every customer page visited passes axe-core (WCAG 2 AA)."""
 
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from klantstuur.accounts.services import customer_user
+from klantstuur.businesses.models import StaffMember
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.delivery.models import (
     Delivery,
@@ -21,6 +23,7 @@ from klantstuur.delivery.models import (
     ReturnReason,
     ReturnRequest,
 )
+from klantstuur.orders.models import Order
 from klantstuur.orders.services import LineSpec, order_place
 from tests.browser.conftest import assert_accessible, shot
 from tests.browser.test_reschedule import AMS, _login
@@ -106,7 +109,7 @@ def test_anna_reschedules_is_refused_kindly_once_out_and_returns_one_of_two_item
     )
     assert r.status_code == 409 and r.json()["status"] == "out_for_delivery"
 
-    # 3. Delivered; she returns the inner tube (one of two), wrong size, for her money back.
+    # 3. Delivered; she returns the inner tube (one of two), wrong size, for the right one.
     assert (
         carrier.post(
             "/api/v1/carrier/events", {"order_id": order.pk, "status": "delivered"}
@@ -121,6 +124,7 @@ def test_anna_reschedules_is_refused_kindly_once_out_and_returns_one_of_two_item
     phone.fill(f"#return-form input[name=qty_{lines[0]}]", "1")
     phone.fill(f"#return-form input[name=qty_{lines[1]}]", "0")
     phone.select_option("#return-form select[name=reason_code]", "wrong_size")
+    phone.check("#return-form input[name=outcome][value=exchange]")
     phone.check("#return-form input[name=method][value=dropoff]")
     phone.select_option("#return-form select[name=pickup_point]", "tabak")
     assert_accessible(phone)
@@ -132,7 +136,7 @@ def test_anna_reschedules_is_refused_kindly_once_out_and_returns_one_of_two_item
     assert phone.locator("#return-label svg").count() == 1
     assert phone.locator("#label-lines").inner_text() == "1× Binnenband 26 inch"
     assert list(ReturnLine.objects.values_list("line_id", "quantity")) == [(lines[0], 1)]
-    assert (ret.reason_code, ret.outcome, ret.method) == ("wrong_size", "refund", "dropoff")
+    assert (ret.reason_code, ret.outcome, ret.method) == ("wrong_size", "exchange", "dropoff")
     assert_accessible(phone)
     shot(phone, "i14-4-return-label")
 
@@ -154,3 +158,29 @@ def test_anna_reschedules_is_refused_kindly_once_out_and_returns_one_of_two_item
     assert "08:00-12:00" in desk.locator("#promised").inner_text()
     assert "08:00-12:00" in mine or "08:00" in mine
     shot(desk, "i14-5-staff-view")
+
+    # 5. The tube arrives; its owner records it (within their authority) and the exchange
+    # order follows: on Anna's list, at no charge, linked to her return.
+    owner = StaffMember.objects.get(pk=ret.need.owner_id)
+    StaffMember.objects.filter(pk=owner.pk).update(authority_cents=5000)
+    _login(desk.context, base, owner.user)
+    desk.goto(f"{base}/console/delivery/orders/{order.pk}/")
+    assert "Verkeerde maat" in desk.locator("#returns").inner_text()
+    desk.click(".return-arrived button[type=submit]")
+    desk.locator("#returns .exchange-order").wait_for()
+    ret.refresh_from_db()
+    exchange = Order.objects.get(pk=ret.exchange_order_id)
+    assert (exchange.exchange_of_id, exchange.total_cents) == (order.pk, 0)
+    shot(desk, "i14-6-arrived-exchange-placed")
+    phone.goto(f"{base}/portal/orders/")
+    card = phone.locator("article.order-card", has=phone.locator(".badge-exchange"))
+    assert card.count() == 1
+    assert "Ruilbestelling" in card.inner_text()
+    assert "1× Binnenband 26 inch" in card.locator(".order-items").inner_text()
+    assert_accessible(phone)
+    shot(phone, "i14-7-exchange-order-listed")
+    card.locator(".exchange-of a").click()
+    phone.locator(f"#return-{ret.pk} .exchange-order").wait_for()
+    phone.goto(f"{base}/portal/orders/{exchange.pk}/")
+    assert phone.locator("#exchange-badge").inner_text() == "Ruilbestelling"
+    assert_accessible(phone)

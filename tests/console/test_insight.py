@@ -244,7 +244,7 @@ def test_the_dashboard_says_how_far_the_figures_are_behind(world: Any, login: An
     open_need(world.customer_a)  # written; the metrics reaction has not counted it yet
     page = login(world.manager).get("/console/insight/").content.decode()
     assert 'class="freshness"' in page
-    assert "seconden achter: er moeten nog 1 gebeurtenissen worden meegeteld" in page
+    assert "seconden achter: er moet nog 1 gebeurtenis worden meegeteld" in page
     settle()
     page = login(world.manager).get("/console/insight/").content.decode()
     assert "De cijfers bevatten alles wat er is gebeurd." in page

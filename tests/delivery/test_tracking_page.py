@@ -44,7 +44,7 @@ def test_the_tracking_page_tells_who_carries_it_when_and_how_far(
     # newest first
     assert body.index("cp-in_transit") < body.index("cp-info_received")
     assert f'href="/portal/orders/{order.pk}/delivery.ics"' in body
-    assert "<li>1× Remblokken</li>" in body
+    assert '<li>1× Remblokken <span class="muted">€ 19,95</span></li>' in body
     d = Delivery.objects.get(order=order)
     assert (d.carrier, d.tracking_number) == ("DHL", "3SABC123")
 

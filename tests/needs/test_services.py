@@ -3,6 +3,7 @@ notifications and the worker's sweeps."""
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -302,7 +303,9 @@ def test_it_announces_the_autoconfirm_date_with_a_proposal(
     assert mail.outbox[0].to == ["a@example.com"]
     assert "New one sent" in body
     assert need.autoconfirm_at is not None
-    assert f"If we hear nothing by {need.autoconfirm_at.date().isoformat()}" in body
+    by = timezone.localtime(need.autoconfirm_at, ZoneInfo(need.business.time_zone))
+    # The day in words, in the customer's language and the business's time zone (#14).
+    assert f"If we hear nothing by {by:%A} {by.day} {by:%B} {by.year}," in body
 
 
 def test_it_mails_the_owner_a_customer_message(

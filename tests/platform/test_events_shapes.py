@@ -137,6 +137,22 @@ def test_order_placed() -> None:
         "held": ["mains"],
     }
     _same(entry, EventKind.ORDER_PLACED, expected)
+    # An exchange order (#14) names the original order and the return, after the rest.
+    entry = orders_events.order_placed(
+        order=order,
+        lines=[{"item": "Soup", "quantity": 1, "seat": None}],
+        station_ids=[],
+        held=[],
+        exchange_for={"order_id": 20, "return_id": 51},
+    )
+    expected = {
+        **expected,
+        "lines": [{"item": "Soup", "quantity": 1, "seat": None}],
+        "station_ids": [],
+        "held": [],
+        "exchange_for": {"order_id": 20, "return_id": 51},
+    }
+    _same(entry, EventKind.ORDER_PLACED, expected)
 
 
 def test_line_late_alert() -> None:
@@ -393,6 +409,11 @@ def test_returns_and_instructions() -> None:
         delivery_events.return_arrived(ret),
         EventKind.RETURN_ARRIVED,
         {"order_id": 21, "return_id": 51},
+    )
+    _same(
+        delivery_events.return_arrived(ret, exchange_order_id=60),
+        EventKind.RETURN_ARRIVED,
+        {"order_id": 21, "return_id": 51, "exchange_order_id": 60},
     )
     _same(
         delivery_events.instruction_set(5, "Neighbour"),

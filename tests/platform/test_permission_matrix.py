@@ -629,6 +629,9 @@ PAGE_ROUTES: dict[str, Route] = {
         "/console/delivery/orders/{order}/lines/{line}/out-of-stock",
         {"note": "x"},
     ),
+    "console_delivery:return_arrived": _page(
+        CONSOLE_OBJ, "post", "/console/delivery/returns/{return}/arrived"
+    ),
     # console and portal: integrations (#12)
     "console_webhooks:endpoints": _page(MANAGER_PAGE, "get", "/console/webhooks/"),
     "console_webhooks:endpoint": _page(MANAGER_PAGE, "get", "/console/webhooks/{webhook}/"),

@@ -36,6 +36,7 @@ CODES = sorted(
         *ReturnStatus.values,
         *REASON_LABELS,
         *OBLIGATION_WORDS,
+        "wrong_size",  # the business's return reason below: shown by its label
     }
     - {"open", "cancelled", "delivered", "placed", "solved", "requested", "arrived", "other"},
     key=len,
@@ -106,6 +107,19 @@ def test_no_customer_page_or_email_shows_a_raw_code(
     )
     assert r.status_code == 201, r.content
     ret = ReturnRequest.objects.get()
+    # An exchange that arrived: its exchange order is on her list and has its own page.
+    swapped = _order(api, world, shop)
+    carrier.post(f"{API}/carrier/events", {"order_id": swapped.pk, "status": "delivered"})
+    r = me.post(
+        f"{API}/me/orders/{swapped.pk}/returns",
+        {"reason_code": "wrong_size", "method": "pickup", "outcome": "exchange"},
+    )
+    assert r.status_code == 201, r.content
+    swap = ReturnRequest.objects.get(pk=r.json()["id"])
+    swap.need.owner.__class__.objects.filter(pk=swap.need.owner_id).update(authority_cents=10**6)
+    assert api(swap.need.owner).post(f"{API}/returns/{swap.pk}/arrived", {}).status_code == 200
+    swap.refresh_from_db()
+    assert swap.exchange_order_id is not None
     assert me.post(f"{API}/me/erasure").status_code == 202
 
     User.objects.filter(customer=world.customer_a).update(language=language)
@@ -122,6 +136,10 @@ def test_no_customer_page_or_email_shows_a_raw_code(
         f"/portal/orders/returns/{ret.pk}/label/",
         f"/portal/needs/{failed.need_id}/",
         f"/portal/needs/{ret.need_id}/",
+        f"/portal/orders/{swap.exchange_order_id}/",
+        f"/portal/orders/{swapped.pk}/",
+        f"/portal/orders/returns/{swap.pk}/label/",
+        f"/portal/needs/{swap.need_id}/",
         "/portal/orders/instructions/",
         "/portal/orders/my-data/",
         "/portal/orders/notifications/",

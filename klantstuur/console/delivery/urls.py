@@ -13,4 +13,5 @@ urlpatterns = [
         views.out_of_stock,
         name="out_of_stock",
     ),
+    path("returns/<int:return_id>/arrived", views.return_arrived, name="return_arrived"),
 ]

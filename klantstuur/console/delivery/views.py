@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from klantstuur.businesses.models import StaffMember
 from klantstuur.console.access import staff_page
 from klantstuur.core.errors import DomainError, NotFound
+from klantstuur.delivery import returns as return_services
 from klantstuur.delivery import selectors
 from klantstuur.delivery.services import booking, ingest
 from klantstuur.orders import stock
@@ -131,3 +132,29 @@ def out_of_stock(
         % {"item": line.item.name},
     )
     return redirect("console_delivery:order", order_id)
+
+
+@require_POST
+@staff_page
+def return_arrived(request: HttpRequest, me: StaffMember, return_id: int) -> HttpResponse:
+    """The returned items are here: the refund, or the exchange order, follows — within
+    the authority of the return's owner (above it the page names who may; nothing changes)."""
+    try:
+        ret = return_services.return_for_staff(staff=me, return_id=return_id)
+    except NotFound:
+        raise Http404 from None
+    try:
+        ret = return_services.return_arrived(staff=me, ret=ret)
+    except DomainError as exc:
+        ctx = _context(me, ret.order_id)
+        ctx["action_error"] = exc.message
+        return render(request, "delivery/console_order.html", ctx, status=exc.status)
+    if ret.exchange_order_id:
+        messages.success(
+            request,
+            _("Arrived. Exchange order #%(id)s is placed; the customer can follow it.")
+            % {"id": ret.exchange_order_id},
+        )
+    else:
+        messages.success(request, _("Arrived. The refund is granted."))
+    return redirect("console_delivery:order", ret.order_id)

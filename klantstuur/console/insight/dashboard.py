@@ -1,9 +1,11 @@
 """The manager's dashboard: the period's figures and their charts."""
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
@@ -12,7 +14,15 @@ from klantstuur.needs import consumers
 
 from .common import manager_page, owners, period_scope
 
-DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# A Monday: the hours of the week are named from it, in the reader's language.
+_A_MONDAY = date(2024, 1, 1)
+
+
+def hour_labels() -> list[str]:
+    """ "ma 00:00" … "zo 23:00" (nl), "Mon 00:00" … "Sun 23:00" (en): the chart's axis."""
+    days = [date_format(_A_MONDAY + timedelta(days=n), "D") for n in range(7)]
+    return [f"{days[h // 24]} {h % 24:02d}:00" for h in range(168)]
+
 
 # Counting a backlog beyond this many events would cost the page more than it tells.
 FRESHNESS_COUNT_UP_TO = 10_000
@@ -22,7 +32,7 @@ def _series(scope: metrics.Scope) -> dict[str, Any]:
     """Per-day series for the charts: one query over the roll-ups."""
     days, needs, cpn, ei, avg = [], [], [], [], []
     for r in metrics.daily_series(scope):
-        days.append(r["day"].isoformat())
+        days.append(date_format(r["day"], "MONTH_DAY_FORMAT"))
         needs.append(r["needs"])
         cpn.append(round(r["contacts"] / r["needs"], 2) if r["needs"] else None)
         ei.append(round(r["ei_sum"] / r["ei_count"], 3) if r["ei_count"] else None)
@@ -35,7 +45,7 @@ def _charts(scope: metrics.Scope, figures: dict[str, Any]) -> dict[str, Any]:
     return {
         "series": _series(scope),
         "hours": {
-            "labels": [f"{DAYS[h // 24]} {h % 24:02d}" for h in range(168)],
+            "labels": hour_labels(),
             "minutes": [hours[h]["avg_minutes"] if h in hours else None for h in range(168)],
             "contacts": [hours[h]["contacts"] if h in hours else 0 for h in range(168)],
         },

@@ -19,6 +19,7 @@ from klantstuur.businesses.models import StaffMember
 from klantstuur.core.formats import number
 from klantstuur.metrics import selectors as metrics
 from klantstuur.metrics.models import DailyRollup
+from klantstuur.needs.models import NeedKind, NeedStatus
 
 from .common import manager_page, owners, period_scope
 
@@ -57,6 +58,16 @@ HEADERS = {
     "experience_index": _("Experience index"),
     "effort": _("Effort"),
     "resolution_minutes": _("Minutes to solve"),
+}
+
+
+# Codes in words for the reader (staff): a need's kind and status.
+WORDS: dict[str, dict[str, Any]] = {
+    "kind": dict(NeedKind.choices),
+    "status": {
+        **dict(NeedStatus.choices),
+        NeedStatus.AWAITING_CUSTOMER: _("Awaiting the customer"),
+    },
 }
 
 
@@ -105,10 +116,16 @@ def _journeys(scope: metrics.Scope, name: str) -> StreamingHttpResponse:
     qs = metrics.journeys(scope, "needs").values_list(*JOURNEY_FIELDS)
     headers = "\ufeff" + writer.writerow(_headers(JOURNEY_FIELDS))
 
+    # In words now, in the reader's language (the rows stream after the view returns).
+    found = [WORDS.get(name) for name in JOURNEY_FIELDS]
+    words = [{k: str(v) for k, v in w.items()} if w else None for w in found]
+
     def rows() -> Iterator[str]:
         yield headers
         for row in qs.iterator(chunk_size=2000):
-            yield writer.writerow([_cell(v) for v in row])
+            yield writer.writerow(
+                [_cell(w.get(v, v) if w else v) for v, w in zip(row, words, strict=True)]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-journeys.csv"'

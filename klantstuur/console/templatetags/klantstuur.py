@@ -1,13 +1,14 @@
 """Small presentation helpers shared by the console and the portal templates."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from klantstuur.catalog.models import course_label
-from klantstuur.core import money
+from klantstuur.core import formats, money
 from klantstuur.needs.models import RemedyKind
 
 register = template.Library()
@@ -16,6 +17,24 @@ register = template.Library()
 @register.filter
 def euro(cents: int | None) -> str:
     return money.euro(cents)
+
+
+@register.filter
+def number(value: Any, digits: int = 0) -> str:
+    """A number in the reader's language, rounded to ``digits`` (core.formats)."""
+    return formats.number(value, digits)
+
+
+@register.filter
+def figure(value: Any) -> Any:
+    """A dashboard figure in the reader's language (core.formats.figure)."""
+    return formats.figure(value)
+
+
+@register.filter
+def percent_points(value: Any) -> str | None:
+    """A figure on 0–100 as a percentage in the reader's language ("60,7%")."""
+    return formats.percent_points(value)
 
 
 @register.filter

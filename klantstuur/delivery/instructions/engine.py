@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from klantstuur.core.errors import DomainError
 from klantstuur.core.money import euro
@@ -47,7 +48,10 @@ def describe(ins: StandingInstruction) -> str:
     p = ins.params or {}
     whens: dict[str, str] = {
         Condition.ALWAYS: _("always"),
-        Condition.LATE: _("if late by more than %(n)s hours") % {"n": ins.hours},
+        Condition.LATE: ngettext(
+            "if late by more than %(n)s hour", "if late by more than %(n)s hours", ins.hours or 0
+        )
+        % {"n": ins.hours},
         Condition.ATTEMPT_FAILED: _("if a delivery attempt fails"),
         Condition.NOT_AT_HOME: _("if I am not at home"),
         Condition.OUT_OF_STOCK: _("if an item is out of stock"),

@@ -193,11 +193,29 @@ def slot_first_possible(
     now: datetime,
 ) -> Spec | None:
     """The earliest bookable slot from today, the current window first (for instructions)."""
-    business = delivery.order.business
-    today = local_today(business, now)
-    windows = sorted(
-        windows_active(business), key=lambda w: (w.pk != delivery.promised_window_id, w.starts)
+    return slot_first_free(
+        delivery.order.business,
+        place_kind=place_kind,
+        place=place,
+        point=point,
+        now=now,
+        window_first=delivery.promised_window_id,
     )
+
+
+def slot_first_free(
+    business: Business,
+    *,
+    place_kind: str,
+    place: dict[str, Any],
+    point: PickupPoint | None,
+    now: datetime,
+    window_first: int | None = None,
+) -> Spec | None:
+    """The earliest bookable slot from today (``window_first`` first on each day), or None
+    when nothing is free within the horizon."""
+    today = local_today(business, now)
+    windows = sorted(windows_active(business), key=lambda w: (w.pk != window_first, w.starts))
     loads = slot_loads(business, today, today + timedelta(days=horizon_days(business)))
     for offset in range(horizon_days(business) + 1):
         day = today + timedelta(days=offset)

@@ -43,3 +43,22 @@ def place_label(place: Any) -> str:
     if not isinstance(place, dict):
         return ""
     return place_words(str(place.get("kind", "")), place)
+
+
+@register.filter
+def return_method(code: Any) -> str:
+    """A return's method (pick-up or drop-off) in words."""
+    from klantstuur.delivery.models import ReturnMethod
+
+    values = dict(ReturnMethod.choices)
+    return str(values.get(str(code or ""), ""))
+
+
+@register.filter
+def return_reason(code: Any, business_id: Any) -> str:
+    """A return's reason code as the business's label in the reader's language."""
+    from klantstuur.delivery.returns import reason_labels, reason_words
+
+    if not code or not isinstance(business_id, int):
+        return ""
+    return reason_words(str(code), reason_labels(business_id=business_id))

@@ -246,11 +246,18 @@ def return_label(request: HttpRequest, me: Customer, return_id: int) -> HttpResp
         ret = return_services.return_for_customer(customer=me, return_id=return_id)
     except NotFound:
         raise Http404 from None
-    lines = selectors.return_with_owner(return_id=ret.pk).lines.all()
+    shown = selectors.return_with_owner(return_id=ret.pk)
     return render(
         request,
         "delivery/return_label.html",
-        {"me": me, "nav": "orders", "ret": ret, "lines": lines, "qr": label_svg(ret)},
+        {
+            "me": me,
+            "nav": "orders",
+            "ret": ret,
+            "lines": shown.lines.all(),
+            "reason_words": getattr(shown, "reason_words", ""),
+            "qr": label_svg(ret),
+        },
     )
 
 
