@@ -245,7 +245,9 @@ class Player:
             items = r.json()["items"] if r is not None and r.status_code == 200 else []
             for line in items:
                 if line["status"] == "received" and len(cooking) < capacity:
-                    started = await self.call("POST", f"/order-lines/{line['id']}/start", token)
+                    # 409: voided at the table since the board was read (the end of service).
+                    path = f"/order-lines/{line['id']}/start"
+                    started = await self.call("POST", path, token, quiet=(409,))
                     if started is not None and started.status_code == 200:
                         prep = self.menu[line["item"]]["prep"] * line["quantity"] ** 0.5
                         cooking[line["id"]] = self.now() + prep * self.o.kitchen_speed
