@@ -191,8 +191,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     _setup()
     import json
 
-    from klantstuur.demo.terrace_play import Options, play
-    from klantstuur.demo.terrace_setup import terrace_create, terrace_figures
+    from klantstuur.demo.terrace_play import Options, live_figures, play
+    from klantstuur.demo.terrace_setup import (
+        live_missed,
+        plates_checked,
+        terrace_create,
+        terrace_figures,
+    )
 
     if args.organisation not in ("steered", "process"):
         print("error: --organisation is steered or process", file=sys.stderr)
@@ -211,17 +216,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     )
     stats = play(terrace, options)
     figures = terrace_figures(business_id=terrace.business_id, speed=args.speed)
-    latencies = sorted(stats.latencies_ms)
-    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else None
-    arrivals = sorted(stats.arrivals_ms)
-    a99 = arrivals[min(len(arrivals) - 1, int(0.99 * len(arrivals)))] if arrivals else None
     out = {
         "organisation": args.organisation,
         **figures,
+        **plates_checked(business_id=terrace.business_id, intended=stats.intended),
         "wrong_deliveries": stats.wrong_made,
-        "live_latency_ms_p99": round(p99, 1) if p99 is not None else None,
-        "live_updates": len(latencies),
-        "stream_latency_ms_p99": round(a99, 1) if a99 is not None else None,
+        **live_figures(stats),
+        **live_missed(
+            business_id=terrace.business_id, received=stats.received, windows=stats.windows
+        ),
         "errors": len(stats.errors),
         "business": terrace.slug,
     }

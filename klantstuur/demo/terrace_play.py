@@ -26,7 +26,8 @@ from .terrace_setup import STATIONS, Terrace, capacity
 
 WALK_MINUTES = 0.5  # from the pass to the table
 EAT_MINUTES = 12.0
-WRONG_TABLE_GUESS = 0.2  # process: the runner's guess of the table is wrong this often
+WRONG_TABLE_GUESS = 0.2
+KEEPALIVE = 2.0  # seconds an idle connection is kept  # process: the runner's guess of the table is wrong this often
 
 
 @dataclass
@@ -46,9 +47,24 @@ class Stats:
     wrong_made: int = 0
     prevented_seen: int = 0
     errors: list[str] = field(default_factory=list)
+    # Live updates: the event's commit -> its screen's refetched fragment has arrived.
     latencies_ms: list[float] = field(default_factory=list)
+    # Per screen kind ("board": the stations and the pass; "guest": the guest pages).
+    by_screen: dict[str, list[float]] = field(default_factory=dict)
+    # The same from the event's own ``at`` (taken inside its transaction, before the commit).
+    from_event_ms: list[float] = field(default_factory=list)
     # The same, only to the stream's message (before the screen refetches its fragment).
     arrivals_ms: list[float] = field(default_factory=list)
+    # Per live channel: the journal events its screen heard, and when it was open.
+    received: dict[str, set[int]] = field(default_factory=dict)
+    # Line id -> the seat of the guest who asked for it (checked against the database).
+    intended: dict[int, int] = field(default_factory=dict)
+    windows: dict[str, list[float]] = field(default_factory=dict)
+    # Diagnostics: each fragment GET's own duration; message arrival -> its GET starts;
+    # how late the simulator's own event loop wakes up (the measuring client's delay).
+    fetch_ms: list[float] = field(default_factory=list)
+    queued_ms: list[float] = field(default_factory=list)
+    loop_lag_ms: list[float] = field(default_factory=list)
 
 
 class Player:
@@ -61,15 +77,26 @@ class Player:
         self.stop = asyncio.Event()
         self.claimed: set[int] = set()
         # line id -> the seat of the guest who asked for it (``process`` posts no seats)
-        self.intended: dict[int, int] = {}
+        self.intended = self.stats.intended
         self.seats_of: dict[str, int] = {t["number"]: t["seats"] for t in terrace.tables}
         # What each table lived through, for the guests' rating: wrong plates, waits.
         self.wrong_at: dict[str, int] = {}
         self.menu = {m["name"]: m for m in terrace.menu}
+        # Idle connections are dropped before the server's keep-alive timeout (uvicorn: 5 s),
+        # so a request never goes out on a connection the server is closing.
         self.http = httpx.AsyncClient(
             base_url=options.base,
             timeout=30,
-            limits=httpx.Limits(max_connections=40, max_keepalive_connections=40),
+            limits=httpx.Limits(
+                max_connections=40, max_keepalive_connections=40, keepalive_expiry=KEEPALIVE
+            ),
+        )
+        # The open screens' refetches: each screen is its own browser, so none waits for a
+        # connection of the simulated staff's calls (or of another screen).
+        self.screen_http = httpx.AsyncClient(
+            base_url=options.base,
+            timeout=30,
+            limits=httpx.Limits(max_connections=None, keepalive_expiry=KEEPALIVE),
         )
         self.streams = httpx.AsyncClient(
             base_url=options.base, timeout=httpx.Timeout(None), limits=httpx.Limits()
@@ -113,12 +140,14 @@ class Player:
             self.stats.errors.append(f"{method} {path}: {r.status_code} {r.text[:200]}")
         return r
 
-    async def _get(self, path: str, cookies: dict[str, str]) -> httpx.Response:
+    async def _get(
+        self, path: str, cookies: dict[str, str], client: httpx.AsyncClient
+    ) -> httpx.Response:
         """A GET, once more when a kept-alive connection was closed under it."""
         try:
-            return await self.http.get(path, cookies=cookies)
+            return await client.get(path, cookies=cookies)
         except (httpx.ReadError, httpx.RemoteProtocolError):
-            return await self.http.get(path, cookies=cookies)
+            return await client.get(path, cookies=cookies)
 
     # --- screens ------------------------------------------------------------------------
 
@@ -133,48 +162,77 @@ class Player:
             await asyncio.wait_for(event.wait(), timeout=max(minutes, 0.01) * 60 / self.o.speed)
         event.clear()
 
-    def screen(self, stream: str, fragment: str, cookies: dict[str, str], key: str) -> None:
-        self.screens.append(asyncio.create_task(self._screen(stream, fragment, cookies, key)))
+    def screen(
+        self, stream: str, fragment: str, cookies: dict[str, str], key: str, channel: str
+    ) -> None:
+        """``key``: who acts on it (a station, the pass, a party); ``channel``: the live
+        channel it listens to, for counting the events it heard against the journal."""
+        self.screens.append(
+            asyncio.create_task(self._screen(stream, fragment, cookies, key, channel))
+        )
 
-    async def _screen(self, stream: str, fragment: str, cookies: dict[str, str], key: str) -> None:
-        pending: list[float] = []
-        busy = asyncio.Event()
-        fetches: set[asyncio.Task[None]] = set()
+    async def _refetch(
+        self, fragment: str, cookies: dict[str, str], kind: str, pending: Any
+    ) -> None:
+        """Fetch the fragment until no message came in meanwhile (a browser's screen does the
+        same: one fetch at a time, and one more for whatever arrived during it)."""
+        while pending:
+            taken = list(pending)
+            pending.clear()
+            began = time.time()
+            self.stats.queued_ms += [(began - arrived) * 1000 for _a, _s, arrived in taken]
+            try:
+                r = await self._get(fragment, cookies, self.screen_http)
+                r.raise_for_status()
+            except httpx.HTTPError as exc:
+                if not self.stop.is_set():
+                    self.stats.errors.append(f"GET {fragment}: {exc!r}")
+                continue
+            done = time.time()
+            self.stats.fetch_ms.append((done - began) * 1000)
+            for at, sent, _arrived in taken:
+                self.stats.latencies_ms.append((done - sent) * 1000)
+                self.stats.by_screen.setdefault(kind, []).append((done - sent) * 1000)
+                self.stats.from_event_ms.append((done - at) * 1000)
 
-        async def refetch() -> None:
-            while pending:
-                taken = list(pending)
-                pending.clear()
-                try:
-                    r = await self._get(fragment, cookies)
-                    r.raise_for_status()
-                except httpx.HTTPError as exc:
-                    if not self.stop.is_set():
-                        self.stats.errors.append(f"GET {fragment}: {exc!r}")
-                    continue
-                done = time.time()
-                self.stats.latencies_ms += [(done - at) * 1000 for at in taken]
-            busy.clear()
-
+    async def _screen(
+        self, stream: str, fragment: str, cookies: dict[str, str], key: str, channel: str
+    ) -> None:
+        kind = "guest" if key.startswith("party:") else "board"
+        pending: list[tuple[float, float, float]] = []
+        fetch: asyncio.Task[None] | None = None
+        heard = self.stats.received.setdefault(channel, set())
+        window = self.stats.windows.setdefault(channel, [0.0, 0.0])
         try:
             async with self.streams.stream("GET", stream, cookies=cookies) as r:
                 async for line in r.aiter_lines():
                     if self.stop.is_set():
                         return
+                    if line.startswith("event: hello"):
+                        window[0] = time.time()  # subscribed: every later event must come
                     if not line.startswith('data: {"event"'):
                         continue
+                    now = time.time()
                     message = json.loads(line[6:])
                     at = datetime.fromisoformat(message["at"]).timestamp()
-                    self.stats.arrivals_ms.append((time.time() - at) * 1000)
-                    pending.append(at)
+                    # ``sent``: right after the commit (live.channels); ``at`` is earlier,
+                    # inside the writing transaction.
+                    sent = float(message.get("sent") or at)
+                    heard.add(message["event"])
+                    self.stats.arrivals_ms.append((now - sent) * 1000)
+                    pending.append((at, sent, now))
                     self.changed(key).set()
-                    if not busy.is_set():
-                        busy.set()
-                        fetches.add(task := asyncio.create_task(refetch()))
-                        task.add_done_callback(fetches.discard)
+                    if fetch is None or fetch.done():
+                        fetch = asyncio.create_task(self._refetch(fragment, cookies, kind, pending))
         except httpx.HTTPError as exc:
             if not self.stop.is_set():
                 self.stats.errors.append(f"stream {stream}: {exc!r}")
+        finally:
+            window[1] = time.time()
+            if fetch is not None:
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
 
     # --- the kitchen ------------------------------------------------------------------
 
@@ -187,7 +245,9 @@ class Player:
             items = r.json()["items"] if r is not None and r.status_code == 200 else []
             for line in items:
                 if line["status"] == "received" and len(cooking) < capacity:
-                    started = await self.call("POST", f"/order-lines/{line['id']}/start", token)
+                    # 409: voided at the table since the board was read (the end of service).
+                    path = f"/order-lines/{line['id']}/start"
+                    started = await self.call("POST", path, token, quiet=(409,))
                     if started is not None and started.status_code == 200:
                         prep = self.menu[line["item"]]["prep"] * line["quantity"] ** 0.5
                         cooking[line["id"]] = self.now() + prep * self.o.kitchen_speed
@@ -302,7 +362,8 @@ class Player:
             return
         party = r.json()
         guest = party["guest_url"].rstrip("/").rsplit("/", 1)[-1]
-        self.screen(f"/guest/{guest}/stream/", f"/guest/{guest}/live/", {}, f"party:{party['id']}")
+        key = f"party:{party['id']}"
+        self.screen(f"/guest/{guest}/stream/", f"/guest/{guest}/live/", {}, key, key)
         await self.sleep(2.0)
         ordered = self.now()
         first = ["drinks", "main", "dessert"] if steered else ["drinks", "main"]
@@ -312,7 +373,10 @@ class Player:
         if steered and self.rng.random() < 0.3:
             # An extra coffee from the phone, at the right seat.
             coffee = {"item": self.menu["Koffie"]["id"], "seat": 1}
-            await self.call("POST", "/me/orders", guest, {"lines": [coffee]})
+            r = await self.call("POST", "/me/orders", guest, {"lines": [coffee]})
+            if r is not None and r.status_code == 201:
+                for line in r.json()["lines"]:
+                    self.intended[line["id"]] = 1
         elif not steered:
             await self.order(party, anyone(), self._lines(table["seats"], ["dessert"]))
         bill = await self.served(party["id"], owner)
@@ -363,19 +427,29 @@ class Player:
 
     # --- the evening ----------------------------------------------------------------------
 
+    async def watch_lag(self) -> None:
+        """How late this process's own event loop wakes up (it is the measuring client)."""
+        while not self.stop.is_set():
+            asked = time.monotonic()
+            await asyncio.sleep(0.05)
+            self.stats.loop_lag_ms.append((time.monotonic() - asked - 0.05) * 1000)
+
     async def run(self) -> Stats:
         cookies = {self.t.session_cookie: self.t.kitchen_session}
         for code, _name, _capacity in STATIONS:
             base = f"/console/floor/stations/{code}"
-            self.screen(base + "/stream/", base + "/live/", cookies, f"station:{code}")
+            channel = f"station:{self.t.stations[code]}"
+            self.screen(base + "/stream/", base + "/live/", cookies, f"station:{code}", channel)
         runner = "/console/floor/runner"
-        self.screen(runner + "/stream/", runner + "/live/", cookies, "runner")
+        channel = f"runner:{self.t.business_id}"
+        self.screen(runner + "/stream/", runner + "/live/", cookies, "runner", channel)
         workers = [
             asyncio.create_task(self.station(code, capacity(per, self.o.tables)))
             for code, _n, per in STATIONS
         ]
         workers += [asyncio.create_task(self.runner(token)) for token in self.t.runners]
         workers.append(asyncio.create_task(self.dispatch()))
+        workers.append(asyncio.create_task(self.watch_lag()))
         window = self.o.minutes * 0.4
         parties = [
             asyncio.create_task(self.party(table, self.rng.uniform(0, window)))
@@ -387,8 +461,37 @@ class Player:
             task.cancel()
         await asyncio.gather(*workers, *self.screens, return_exceptions=True)
         await self.http.aclose()
+        await self.screen_http.aclose()
         await self.streams.aclose()
         return self.stats
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else None
+
+
+def live_figures(stats: Stats) -> dict[str, Any]:
+    """The live screens' figures: commit -> refetched fragment (all, boards, guest pages),
+    from the event's own ``at``, to the stream's message, and where the time went."""
+    boards, guests = stats.by_screen.get("board", []), stats.by_screen.get("guest", [])
+    return {
+        "live_latency_ms_p99": quantile(stats.latencies_ms, 0.99),
+        "live_latency_ms_p50": quantile(stats.latencies_ms, 0.50),
+        "live_latency_ms_p99_board": quantile(boards, 0.99),
+        "live_latency_ms_p99_guest": quantile(guests, 0.99),
+        "live_latency_from_event_ms_p99": quantile(stats.from_event_ms, 0.99),
+        "live_updates": len(stats.latencies_ms),
+        "live_updates_board": len(boards),
+        "live_updates_guest": len(guests),
+        "stream_latency_ms_p99": quantile(stats.arrivals_ms, 0.99),
+        # Diagnostics: each fragment GET; a message's wait for the screen's fetch in
+        # flight; how late the simulator's own event loop woke up.
+        "fragment_fetch_ms_p50": quantile(stats.fetch_ms, 0.50),
+        "fragment_fetch_ms_p99": quantile(stats.fetch_ms, 0.99),
+        "queued_ms_p99": quantile(stats.queued_ms, 0.99),
+        "measurer_loop_lag_ms_p99": quantile(stats.loop_lag_ms, 0.99),
+    }
 
 
 def play(terrace: Terrace, options: Options) -> Stats:

@@ -8,6 +8,7 @@ API to build a restaurant); everything the evening does goes through the HTTP AP
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,10 +20,10 @@ from klantstuur.accounts.services import token_create
 from klantstuur.businesses.models import Role, StaffMember
 from klantstuur.businesses.services import business_create, staff_create
 from klantstuur.catalog.models import CatalogItem, Station
-from klantstuur.floor.models import FloorSettings, Party
+from klantstuur.floor.models import FloorSettings, Party, PartyStatus
 from klantstuur.floor.services import section_create, table_create
-from klantstuur.needs.models import Need
-from klantstuur.orders.models import Checkpoint, LineStatus, OrderLine
+from klantstuur.needs.models import JournalEvent, Need
+from klantstuur.orders.models import Checkpoint, LineStatus, Order, OrderLine
 
 from .restaurant import MENU
 
@@ -50,6 +51,7 @@ class Terrace:
     kitchen_session: str
     session_cookie: str
     menu: list[dict[str, Any]] = field(default_factory=list)
+    stations: dict[str, int] = field(default_factory=dict)  # code -> id
 
 
 def _token(member: StaffMember) -> str:
@@ -125,6 +127,7 @@ def terrace_create(*, tables: int, runners: int, organisation: str) -> Terrace:
         kitchen_session=_session(manager),
         session_cookie=settings.SESSION_COOKIE_NAME,
         menu=menu,
+        stations={code: station.pk for code, station in stations.items()},
     )
 
 
@@ -175,4 +178,56 @@ def terrace_figures(*, business_id: int, speed: float) -> dict[str, Any]:
         "wait_minutes_p95": _percentile(waits, 0.95),
         "late_lines": late,
         "experience_index": round(index, 3) if index is not None else None,
+    }
+
+
+def live_missed(
+    *, business_id: int, received: dict[str, set[int]], windows: dict[str, list[float]]
+) -> dict[str, int]:
+    """Counted against the journal: the events each open screen had to hear (routed to its
+    channel, written while it was subscribed) and how many of them it did not."""
+    from klantstuur.live.channels import route
+
+    opened = [w[0] for w in windows.values() if w[0]]
+    if not opened:
+        return {"live_events_expected": 0, "live_events_missed": 0}
+    since = datetime.fromtimestamp(min(opened), tz=UTC)
+    events = list(JournalEvent.objects.filter(business_id=business_id, at__gte=since))
+    order_ids = {e.data["order_id"] for e in events if (e.data or {}).get("order_id")}
+    parties: dict[int, int | None] = dict(
+        Order.objects.filter(pk__in=order_ids).values_list("pk", "party_id")
+    )
+    expected = missed = 0
+    for event in events:
+        at = event.at.timestamp()
+        for channel in route(event, parties)[0]:
+            window = windows.get(channel)
+            # Within the window, with a second's grace at its end (the last event of a
+            # service may still be on its way when the screens are closed).
+            if window and window[0] and window[0] <= at <= window[1] - 1.0:
+                expected += 1
+                missed += event.pk not in received.get(channel, set())
+    return {"live_events_expected": expected, "live_events_missed": missed}
+
+
+def plates_checked(*, business_id: int, intended: dict[int, int]) -> dict[str, int]:
+    """Counted in the database: served plates whose seat is not the seat the guest
+    ordered for (``intended``: line id -> seat, from the simulated guests), plates served
+    with no seat on record (nobody can tell whose they were), lines neither served nor
+    voided, and parties still at their table after the service."""
+    served = OrderLine.objects.filter(business_id=business_id, status=LineStatus.SERVED)
+    wrong = sum(
+        1
+        for pk, seat in served.filter(seat__isnull=False).values_list("pk", "seat")
+        if intended.get(pk) != seat
+    )
+    return {
+        "wrong_plates_in_db": wrong,
+        "served_without_seat": served.filter(seat__isnull=True).count(),
+        "lines_left_open": OrderLine.objects.filter(business_id=business_id)
+        .exclude(status__in=(LineStatus.SERVED, LineStatus.CANCELLED))
+        .count(),
+        "parties_still_seated": Party.objects.filter(business_id=business_id)
+        .exclude(status=PartyStatus.LEFT)
+        .count(),
     }

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,7 +102,8 @@ def backend() -> str:
 def _envelope(channels: list[str], message: dict[str, Any], body: str) -> str:
     envelope = json.dumps({"c": channels, "m": body}, separators=(",", ":"))
     if len(envelope) > MAX_PAYLOAD:
-        slim = json.dumps({k: message.get(k) for k in ("kind", "code", "order_id")})
+        keys = ("event", "kind", "code", "order_id", "at", "sent")
+        slim = json.dumps({k: message.get(k) for k in keys}, default=str)
         envelope = json.dumps({"c": channels, "m": slim}, separators=(",", ":"))
     return envelope
 
@@ -116,6 +118,10 @@ def publish_many(items: list[tuple[list[str], dict[str, Any]]]) -> None:
     items = [(channels, message) for channels, message in items if channels]
     if not items:
         return
+    # When it left, right after the commit (a message's ``at`` is taken earlier, inside the
+    # writing transaction): where a screen's delay starts (docs/performance-floor.md).
+    sent = round(time.time(), 4)
+    items = [(channels, {**message, "sent": sent}) for channels, message in items]
     bodies = [json.dumps(message, separators=(",", ":"), default=str) for _c, message in items]
     if backend() == "postgres":
         envelopes = [_envelope(c, m, b) for (c, m), b in zip(items, bodies, strict=True)]

@@ -6,7 +6,9 @@ In-process (memory hub, SQLite) and across processes (PostgreSQL LISTEN/NOTIFY).
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -110,8 +112,13 @@ def test_it_pushes_checkpoints_to_board_guest_and_pass(
         line = OrderLine.objects.get(order_id=order["id"])
         with django_capture_on_commit_callbacks(execute=True):
             api(world.kitchen).post(f"/api/v1/order-lines/{line.pk}/ready")
+            committed = time.time()  # the callbacks run when this block ends
         bump = _next(loop, board)
         assert (bump["code"], bump["line_id"], bump["status"]) == ("line_ready", line.pk, "ready")
+        # Stamped when it left, after the commit (the benchmark's start): not before the
+        # event was written, not before the commit.
+        assert datetime.fromisoformat(bump["at"]).timestamp() <= bump["sent"]
+        assert committed <= bump["sent"] + 0.001 <= time.time() + 0.001
         assert any(m["code"] == "line_ready" for m in _drain(loop, runner))
         with django_capture_on_commit_callbacks(execute=True):
             api(world.colleague).post(

@@ -65,3 +65,56 @@ def test_streams_go_to_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _get("/console/floor/stream/").status_code == 204
     assert _get("/healthz").status_code == 200
     assert seen == ["/console/floor/stream/"]
+
+
+def _through_pages(wsgi_app: Any) -> httpx.Response:
+    app = asgi._Pages(wsgi_app, workers=2)
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await c.get("/x")
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result(timeout=30)
+
+
+def test_a_whole_response_leaves_its_thread_without_waiting_for_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.http import HttpResponse
+
+    def waited(self: Any, message: Any) -> None:
+        raise AssertionError("the thread waited for the event loop")
+
+    monkeypatch.setattr(asgi._Responder, "send", waited)
+
+    def app(environ: Any, start_response: Any) -> Any:
+        response = HttpResponse("a whole page", status=201, headers={"X-Test": "1"})
+        start_response("201 Created", [*response.items()])
+        return response
+
+    r = _through_pages(app)
+    assert (r.status_code, r.text, r.headers["x-test"]) == (201, "a whole page", "1")
+
+
+def test_a_streaming_response_still_streams_chunk_by_chunk() -> None:
+    from django.http import StreamingHttpResponse
+
+    sent: list[Any] = []
+    original = asgi._Responder.send
+
+    def app(environ: Any, start_response: Any) -> Any:
+        response = StreamingHttpResponse(iter([b"a;b\n", b"1;2\n"]), content_type="text/csv")
+        start_response("200 OK", [*response.items()])
+        return response
+
+    def counted(self: Any, message: Any) -> None:
+        sent.append(message["type"])
+        original(self, message)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(asgi._Responder, "send", counted)
+        r = _through_pages(app)
+    assert (r.status_code, r.text) == (200, "a;b\n1;2\n")
+    assert sent == ["http.response.start"] + ["http.response.body"] * 3

@@ -39,6 +39,8 @@ from klantstuur.live.streams import sse
 from klantstuur.orders.models import OrderChannel, OrderLine
 from klantstuur.orders.selectors import order_for_staff
 
+from . import board_lines
+
 
 def seat_positions(seats: int) -> list[dict[str, Any]]:
     """Seat 1 at the marked reference (12 o'clock), the others clockwise."""
@@ -222,12 +224,14 @@ def _station(me: StaffMember, code: str) -> Station:
 def _board_context(me: StaffMember, station: Station, error: str = "") -> dict[str, Any]:
     now = timezone.now()
     tickets = boards.tickets(station=station, now=now)
+    recent = boards.recent_bumps(station=station)
+    board_lines.dress(code=station.code, tickets=tickets, recent=recent)
     return {
         "me": me,
         "station": station,
         "tickets": tickets,
         "all_day": boards.all_day(tickets),
-        "recent": boards.recent_bumps(station=station),
+        "recent": recent,
         "may_bump": kitchen.may_work_station(me, station),
         "error": error,
         "now": now,
