@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -38,6 +38,8 @@ logger = logging.getLogger("klantstuur.notifications")
 
 AUDIENCE_CUSTOMER = "customer"
 AUDIENCE_STAFF = "staff"
+# The languages a staff member may read their e-mail in.
+READ_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 # After this many attempts a failed e-mail stays failed (and shows in the health report).
 MAX_ATTEMPTS = 6
 RETRY_BATCH = 100
@@ -159,9 +161,16 @@ def deliver(mails: Sequence[Mail]) -> list[Notification]:
     return _send([m for m in mails if (m.event.pk, m.audience) not in done], now=timezone.now())
 
 
+class StaffAddress(NamedTuple):
+    """A staff member's address and the language they chose ("" for none)."""
+
+    email: str
+    language: str
+
+
 def mails_for(
     event: JournalEvent,
-    staff_emails: dict[int, str],
+    staff_emails: dict[int, StaffAddress],
     replies: dict[tuple[int, int], str] | None = None,
 ) -> list[Mail]:
     """What one event tells whom: the customer (in their language, with the need's
@@ -197,25 +206,57 @@ def mails_for(
                 },
             )
         mails.append(Mail(event, AUDIENCE_CUSTOMER, message))
-    to = sorted({staff_emails[i] for i in _staff_recipients(event) if staff_emails.get(i)})
-    if to:
-        message = mailout.compose(
-            subject_line=f"[{event.get_kind_display()}] {mailout.subject(need)}",
-            text=_staff_text(event),
-            to=to,
-            link=settings.SITE_URL + reverse("console:need", args=[need.pk]),
-            headers=mailout.thread_headers(
-                need_id=need.pk, event_id=event.pk, audience=AUDIENCE_STAFF
-            ),
-        )
-        mails.append(Mail(event, AUDIENCE_STAFF, message))
+    for audience, language, to in _staff_groups(event, staff_emails):
+        with translation.override(language):
+            message = mailout.compose(
+                subject_line=f"[{event.get_kind_display()}] {mailout.subject(need)}",
+                text=_staff_text(event),
+                to=to,
+                link=settings.SITE_URL + reverse("console:need", args=[need.pk]),
+                headers=mailout.thread_headers(
+                    need_id=need.pk, event_id=event.pk, audience=audience
+                ),
+            )
+        mails.append(Mail(event, audience, message))
     return mails
 
 
-def _staff_emails(ids: list[int]) -> dict[int, str]:
+def _staff_groups(
+    event: JournalEvent, staff_emails: dict[int, StaffAddress]
+) -> list[tuple[str, str, list[str]]]:
+    """The staff an event concerns, one mail per language they read: (audience,
+    language, addresses). Those who chose none read the business's language, under the
+    audience ``staff``; the others ``staff-<language>``, so each is recorded and retried
+    on its own."""
+    default = (
+        event.business.language
+        if event.business.language in READ_LANGUAGES
+        else settings.LANGUAGE_CODE
+    )
+    groups: dict[str, set[str]] = {}
+    for staff_id in _staff_recipients(event):
+        found = staff_emails.get(staff_id)
+        if found is None or not found.email:
+            continue
+        language = found.language if found.language in READ_LANGUAGES else default
+        groups.setdefault(language, set()).add(found.email)
+    return [
+        (
+            AUDIENCE_STAFF if language == default else f"{AUDIENCE_STAFF}-{language}",
+            language,
+            sorted(to),
+        )
+        for language, to in sorted(groups.items())
+    ]
+
+
+def _staff_emails(ids: list[int]) -> dict[int, StaffAddress]:
     if not ids:
         return {}
-    return dict(StaffMember.objects.filter(pk__in=set(ids)).values_list("pk", "user__email"))
+    rows = StaffMember.objects.filter(pk__in=set(ids)).values_list(
+        "pk", "user__email", "user__language"
+    )
+    return {pk: StaffAddress(email or "", language or "") for pk, email, language in rows}
 
 
 def retry_after(attempts: int) -> timedelta:

@@ -425,3 +425,32 @@ def test_the_journal_refuses_bulk_changes_but_lets_erasure_scrub(world: Any) -> 
     assert events.get().kind == "need_opened"
     assert events.scrub_data({}) == 1
     assert events.get().data == {}
+
+
+def test_staff_read_their_mail_in_their_own_language(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """One mail per language the staff concerned read; who chose none reads the
+    business's (Dutch here). Each is recorded on its own audience (#14)."""
+    from klantstuur.accounts.models import User
+    from klantstuur.needs.models import Notification
+
+    User.objects.filter(pk=world.colleague.user_id).update(language="en")
+    need = open_need(world.customer_a)
+    settle()
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff = _offer(world, need)
+    settle()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.handoffs_remind_and_expire(now=handoff.remind_at)
+    by_to = {tuple(m.to): m for m in mail.outbox}
+    assert sorted(by_to) == [("colleague@x.example",), ("owner@x.example",)]
+    english, dutch = by_to[("colleague@x.example",)], by_to[("owner@x.example",)]
+    assert english.subject.startswith("[Handoff reminder]"), english.subject
+    assert dutch.subject.startswith("[Herinnering overdracht]"), dutch.subject
+    reminded = Notification.objects.filter(event__kind="handoff_reminded")
+    assert sorted(reminded.values_list("audience", "status")) == [
+        ("staff", "sent"),
+        ("staff-en", "sent"),
+    ]
+    assert english.extra_headers["Message-ID"] != dutch.extra_headers["Message-ID"]
