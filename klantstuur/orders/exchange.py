@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 
 from klantstuur.businesses.models import StaffMember
 from klantstuur.core.errors import Invalid
-from klantstuur.needs.journal import record
 from klantstuur.needs.models import Need
 
-from . import events, fulfilment
-from .checkpoints import checkpoint_record
+from . import fulfilment
 from .models import LineStatus, Order, OrderChannel, OrderLine
+from .services import order_placed_record
 
 
 @transaction.atomic
@@ -75,23 +74,17 @@ def order_exchange_place(
             for line in chosen
         ]
     )
-    station_ids = sorted({ln.station_id for ln in chosen if ln.station_id})
-    placed = events.order_placed(
-        order=order,
+    order_placed_record(
+        order,
         lines=[
             {"item": ln.item.name, "quantity": quantities[ln.pk], "seat": None} for ln in chosen
         ],
-        station_ids=station_ids,
+        station_ids=sorted({ln.station_id for ln in chosen if ln.station_id}),
         held=[],
-        exchange_for={"order_id": original.pk, "return_id": return_id},
-    )
-    record(placed, need=need, actor_staff=actor_staff, at=now)
-    checkpoint_record(
-        order=order,
-        code="order_received",
         actor_staff=actor_staff,
-        at=now,
-        data=events.placed_detail(order, station_ids),
+        actor_customer=None,
+        now=now,
+        exchange_for={"order_id": original.pk, "return_id": return_id},
     )
     if delivery is not None:
         fulfilment.order_placed_with_choice(

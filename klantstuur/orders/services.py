@@ -316,15 +316,35 @@ def _placed_record(
     now: datetime,
 ) -> None:
     """The journal's ``order_placed`` and the first checkpoint, ``order_received``."""
-    station_ids = sorted({item.station_id for _s, item in cleaned if item.station_id})
-    placed = events.order_placed(
-        order=order,
+    order_placed_record(
+        order,
         lines=[
             {"item": item.name, "quantity": spec.quantity, "seat": spec.seat}
             for spec, item in cleaned
         ],
-        station_ids=station_ids,
+        station_ids=sorted({item.station_id for _s, item in cleaned if item.station_id}),
         held=sorted(held_courses & {line_course(s, item) for s, item in cleaned}),
+        actor_staff=actor_staff,
+        actor_customer=actor_customer,
+        now=now,
+    )
+
+
+def order_placed_record(
+    order: Order,
+    *,
+    lines: list[events.PlacedLine],
+    station_ids: list[int],
+    held: list[str],
+    actor_staff: StaffMember | None,
+    actor_customer: Customer | None,
+    now: datetime,
+    exchange_for: events.ExchangeFor | None = None,
+) -> None:
+    """How every order's placing is journaled, on its need: ``order_placed`` and the
+    first checkpoint, ``order_received`` (a taken order and an exchange order alike)."""
+    placed = events.order_placed(
+        order=order, lines=lines, station_ids=station_ids, held=held, exchange_for=exchange_for
     )
     record(placed, need=order.need, actor_staff=actor_staff, actor_customer=actor_customer, at=now)
     checkpoint_record(
