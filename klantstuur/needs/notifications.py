@@ -93,17 +93,13 @@ def react_many(batch: Sequence[JournalEvent]) -> None:
         .filter(pk__in=ids)
         .order_by("id")
     )
-    done = set(Notification.objects.filter(event_id__in=ids).values_list("event_id", "audience"))
     emails = _staff_emails([i for e in found for i in _staff_recipients(e)])
     replies = mailout.reply_addresses(
         (e.need, e.customer_id)
         for e in found
         if e.need is not None and _to_customer(e) and e.customer.email
     )
-    mails = [
-        m for e in found for m in mails_for(e, emails, replies) if (e.pk, m.audience) not in done
-    ]
-    _send(mails, now=timezone.now())
+    deliver([m for e in found for m in mails_for(e, emails, replies)])
 
 
 @dataclass(frozen=True)
@@ -151,9 +147,9 @@ def register_composer(kind: str, composer: Composer) -> None:
 
 
 def deliver(mails: Sequence[Mail]) -> list[Notification]:
-    """Send mails composed elsewhere (a registered composer's) and record each: sent, or
+    """Send mails (this module's, or a registered composer's) and record each: sent, or
     failed and retried by the sweep. One already recorded for its event and audience is
-    not sent again (a task run twice)."""
+    not sent again (a batch or a task run twice)."""
     events_ = {m.event.pk for m in mails}
     done = set(
         Notification.objects.filter(event_id__in=events_).values_list("event_id", "audience")
