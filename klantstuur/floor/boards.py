@@ -31,6 +31,42 @@ def _lines() -> QuerySet[OrderLine]:
     )
 
 
+# What a station's board shows of a line, and nothing more: a board of 80 lines built
+# 640 model instances with every column of line, item, order, party, table, need and
+# owner (timestamps parsed and all) for a handful of fields (docs/performance-floor.md).
+# ``templates/floor/partials/board.html`` reads only these; a field added there goes here
+# too (tests/floor/test_pages.py counts the board's queries, so a miss shows as one per line).
+BOARD_FIELDS = (
+    "order_id",
+    "item_id",
+    "station_id",
+    "quantity",
+    "seat",
+    "note",
+    "allergies",
+    "course",
+    "modifiers",
+    "status",
+    "created_at",
+    "fired_at",
+    "ready_at",
+    "promised_at",
+    "first_promised_at",
+    "item__name",
+    "item__allergens",
+    "order__party__table__number",
+    "order__need__owner__name",
+)
+
+
+def _board_lines(station: Station) -> QuerySet[OrderLine]:
+    return (
+        OrderLine.objects.select_related("item", "order__party__table", "order__need__owner")
+        .only(*BOARD_FIELDS)
+        .filter(station=station)
+    )
+
+
 def station_lines(*, station: Station) -> QuerySet[OrderLine]:
     """What the station must make now, oldest first."""
     return _lines().filter(station=station, status__in=OPEN_AT_STATION).order_by("fired_at", "id")
@@ -38,9 +74,7 @@ def station_lines(*, station: Station) -> QuerySet[OrderLine]:
 
 def recent_bumps(*, station: Station, limit: int = RECENT_BUMPS) -> list[OrderLine]:
     return list(
-        _lines()
-        .filter(station=station, status=LineStatus.READY)
-        .order_by("-ready_at", "-id")[:limit]
+        _board_lines(station).filter(status=LineStatus.READY).order_by("-ready_at", "-id")[:limit]
     )
 
 
@@ -97,7 +131,8 @@ def tickets(*, station: Station, now: datetime) -> list[Ticket]:
     """The station's open lines grouped per order, the oldest ticket first (one query)."""
     out: dict[int, Ticket] = {}
     rank = {"ok": 0, "soon": 1, "late": 2}
-    for line in station_lines(station=station):
+    board = _board_lines(station).filter(status__in=OPEN_AT_STATION).order_by("fired_at", "id")
+    for line in board:
         line.age = age_minutes(line, now)  # type: ignore[attr-defined]
         line.age_class = age_class(line, now)  # type: ignore[attr-defined]
         ticket = out.get(line.order_id)

@@ -2,7 +2,9 @@
 its status in words, for any number of lines (the links are worked out once per render,
 console/floor/board_lines.py)."""
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -55,3 +57,49 @@ def test_every_line_on_the_board_links_to_its_own_actions(
     assert html.count(">Start</button>") == 1
     assert html.count(">Ready</button>") == 2
     assert html.count(">Recall</button>") == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "seat", "mixed", "together"),
+    [
+        ("en", "seat 2", "Main course · fired 19:02 · promised 19:20", "promised 19:20"),
+        ("nl", "stoel 2", "Hoofdgerecht · afgeroepen 19:02 · beloofd 19:20", "beloofd 19:20"),
+    ],
+)
+def test_each_line_says_its_seat_course_and_times_in_the_readers_language(
+    world: World,
+    login: Any,
+    seated: dict[str, Any],  # noqa: F811
+    language: str,
+    seat: str,
+    mixed: str,
+    together: str,
+) -> None:
+    """One translated string per line, made in Python (board_lines.line_times): exactly
+    what the template's three translations said, in the business's time zone."""
+    party = seated["party"]
+    host = login(world.owner)
+    grid = {f"q-{n}-{seated['pancake'].pk}": "1" for n in (1, 2)}
+    assert host.post(f"/console/floor/parties/{party.pk}/order/", grid).status_code == 302
+    lines = list(Order.objects.get(party=party).lines.order_by("id"))
+    zone = ZoneInfo(party.business.time_zone)
+    fired = datetime(2026, 12, 5, 19, 2, tzinfo=zone)
+    promised = datetime(2026, 12, 5, 19, 20, tzinfo=zone)
+    for line in lines:
+        line.course, line.fired_at, line.promised_at = "main", fired, promised
+        line.first_promised_at = promised
+        line.save()
+    kitchen = login(world.kitchen)
+    kitchen.cookies["django_language"] = language
+    html = kitchen.get("/console/floor/stations/pannenkoeken/live/").content.decode()
+    # Fired together: the ticket says course and time once, each line only its promise.
+    ticket = mixed.rsplit(" · ", 1)[0]
+    assert html.count(f'<p class="ticket-fired">{ticket}</p>') == 1
+    assert html.count(f'<small class="promise">{together}</small>') == 2
+    assert f'<span class="seat">{seat}</span>' in html
+    # Fired apart: each line says its own course and time.
+    lines[1].fired_at = fired + timedelta(seconds=30)
+    lines[1].save()
+    html = kitchen.get("/console/floor/stations/pannenkoeken/live/").content.decode()
+    assert html.count(f'<small class="promise">{mixed}</small>') == 2
+    assert 'class="ticket-fired"' not in html
