@@ -157,12 +157,18 @@ def lines_voided(*, party: Party, lines: list[OrderLine], reason: str) -> Entry[
 # --- what the floor adds to the checkpoints of its lines -----------------------------------
 
 
-def line_detail(line: OrderLine, *, runner: str | None = None) -> CheckpointDetail:
-    """A line's step (kitchen or runner): its party, table, seat and station, its new status."""
+def line_detail(
+    line: OrderLine, *, runner: str | None = None, station_screen: bool = True
+) -> CheckpointDetail:
+    """A line's step (kitchen or runner): its party, table, seat and station, its new status.
+
+    ``station_screen``: whether the step changes the station's board, which then refetches
+    (``station_ids``); a plate served after it was picked up had left that board already.
+    """
     party = line.order.party
     detail: CheckpointDetail = {
         "party_id": party.pk if party else None,
-        "station_ids": [line.station_id] if line.station_id else [],
+        "station_ids": [line.station_id] if line.station_id and station_screen else [],
         "table": party.table.number if party else None,
         "seat": line.seat,
         "item": line.item.name,

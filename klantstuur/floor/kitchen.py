@@ -350,6 +350,8 @@ def _serve(staff: StaffMember, line: OrderLine, now: datetime) -> None:
     """At the table, at the seat: the checkpoint, the order done, the next course maybe."""
     party = line.order.party
     assert party is not None
+    # Served straight from the pass: the board's "last bumps" still lists it.
+    on_board = line.status == LineStatus.READY
     _set(line, status=LineStatus.SERVED, served_at=now)
     checkpoint_record(
         order=line.order,
@@ -358,7 +360,7 @@ def _serve(staff: StaffMember, line: OrderLine, now: datetime) -> None:
         actor_staff=staff,
         at=now,
         location=_("table %(table)s") % {"table": party.table.number},
-        data=events.line_detail(line, runner=staff.name),
+        data=events.line_detail(line, runner=staff.name, station_screen=on_board),
     )
     _order_fulfilled_if_done(line.order, now)
     _auto_fire_after_serving(staff, party, now)

@@ -125,12 +125,47 @@ def test_it_pushes_checkpoints_to_board_guest_and_pass(
                 f"/api/v1/order-lines/{line.pk}/delivered", {"table": "12", "seat": 1}
             )
         assert "line_served" in {m["code"] for m in _drain(loop, guest)}
+        # Served straight from the pass: the griddle's "last bumps" loses it.
+        assert [m["code"] for m in _drain(loop, board)] == ["line_served"]
         # Another party's guest page heard nothing of this order.
         assert all(m.get("party_id") != party["id"] for m in _drain(loop, stranger))
     finally:
         for sub in (board, guest, stranger, runner):
             broker.hub.unsubscribe(sub)
     assert broker.hub.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="memory hub: SQLite")
+def test_a_plate_picked_up_is_off_the_board_so_serving_it_does_not_refresh_the_board(
+    world: World,
+    api: Any,
+    terrace: dict[str, Any],  # noqa: F811
+    loop: asyncio.AbstractEventLoop,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        party = api(world.owner).post("/api/v1/floor/parties", {"table": "12", "seats": 2}).json()
+        lines = [{"item": terrace["pancake"].pk, "seat": 1}]
+        order = api(world.owner).post("/api/v1/orders", {"party_id": party["id"], "lines": lines})
+        line = OrderLine.objects.get(order_id=order.json()["id"])
+        api(world.kitchen).post(f"/api/v1/order-lines/{line.pk}/ready")
+    board = _subscribe(loop, [f"station:{terrace['griddle'].pk}"])
+    guest = _subscribe(loop, [f"party:{party['id']}"])
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            api(world.colleague).post(f"/api/v1/order-lines/{line.pk}/pick-up")
+        # Picked up: it leaves the board's "last bumps".
+        assert [m["code"] for m in _drain(loop, board)] == ["line_on_its_way"]
+        with django_capture_on_commit_callbacks(execute=True):
+            served = api(world.colleague).post(
+                f"/api/v1/order-lines/{line.pk}/delivered", {"table": "12", "seat": 1}
+            )
+        assert served.status_code == 200
+        assert [m["code"] for m in _drain(loop, board)] == []
+        assert [m["code"] for m in _drain(loop, guest)] == ["line_on_its_way", "line_served"]
+    finally:
+        for sub in (board, guest):
+            broker.hub.unsubscribe(sub)
 
 
 def test_a_full_screen_queue_does_not_block_the_others(loop: asyncio.AbstractEventLoop) -> None:
