@@ -165,12 +165,21 @@ def compute(lines: list[OrderLine], payments: list[Payment]) -> Bill:
     )
 
 
-def party_bill(*, party: Party) -> Bill:
-    """The party's running check (two queries)."""
-    lines = list(
-        OrderLine.objects.select_related("item")
-        .filter(order__party_id=party.pk)
-        .order_by(F("seat").asc(nulls_last=True), "id")
-    )
+def _bill_order(line: OrderLine) -> tuple[bool, int, int]:
+    """The query's order below (seat, the shared lines last, then id), in Python."""
+    return (line.seat is None, line.seat or 0, line.pk)
+
+
+def party_bill(*, party: Party, lines: list[OrderLine] | None = None) -> Bill:
+    """The party's running check (two queries). ``lines``: all the party's lines with their
+    items, when the caller has read them already (the guest page): one query then."""
+    if lines is None:
+        lines = list(
+            OrderLine.objects.select_related("item")
+            .filter(order__party_id=party.pk)
+            .order_by(F("seat").asc(nulls_last=True), "id")
+        )
+    else:
+        lines = sorted(lines, key=_bill_order)
     payments = list(Payment.objects.filter(party_id=party.pk).order_by("created_at", "id"))
     return compute(lines, payments)

@@ -5,13 +5,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from klantstuur.catalog.models import CatalogItem
 from klantstuur.feedback.models import Rating
 from klantstuur.floor import boards
-from klantstuur.floor.bill import compute
+from klantstuur.floor.bill import compute, party_bill
 from klantstuur.floor.models import Party, PartyStatus, Payment
 from klantstuur.needs.models import EventKind, JournalEvent
 from klantstuur.orders.models import LineStatus, Order, OrderLine
@@ -291,6 +291,61 @@ def test_the_bill_adds_up_whatever_is_paid_for_what(lines: Any, payments: Any) -
     assert sum(s.amount_cents for s in bill.seats) == total
     assert sum(s.due_cents for s in bill.seats) == bill.due_cents
     assert all(0 <= x.paid_cents <= x.amount_cents for x in bill.lines)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    # The fixtures' world is set up once; each example rewrites the party's lines itself.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    seats=st.lists(st.one_of(st.none(), st.integers(1, 3)), min_size=1, max_size=6),
+    shuffle=st.randoms(use_true_random=False),
+    paid=st.lists(st.tuples(st.integers(1, 2000), st.lists(st.integers(1, 3), max_size=2))),
+)
+def test_the_bill_from_lines_read_already_is_the_bill_read_from_the_database(
+    world: World,
+    api: Any,
+    terrace: dict[str, Any],  # noqa: F811
+    seats: Any,
+    shuffle: Any,
+    paid: Any,
+) -> None:
+    """The guest page hands the bill the lines it read (in any order): the same check as
+    the one ``party_bill`` reads itself, allocation of every payment included."""
+    party = Party.objects.filter(status=PartyStatus.SEATED).first()
+    if party is None:
+        party_id = api(world.owner).post("/api/v1/floor/parties", {"table": "12", "seats": 3})
+        party = Party.objects.get(pk=party_id.json()["id"])
+    order = Order.objects.filter(party=party).first()
+    if order is None:
+        lines = [{"item": terrace["pancake"].pk, "seat": 1}]
+        r = api(world.owner).post("/api/v1/orders", {"party_id": party.pk, "lines": lines})
+        order = Order.objects.get(pk=r.json()["id"])
+    OrderLine.objects.filter(order=order).delete()
+    Payment.objects.filter(party=party).delete()
+    for n, seat in enumerate(seats):
+        OrderLine.objects.create(
+            order=order,
+            business_id=party.business_id,
+            item=terrace["pancake"],
+            seat=seat,
+            price_cents=100 * (n + 1),
+            quantity=1,
+        )
+    for amount, on in paid[:3]:
+        Payment.objects.create(
+            business_id=party.business_id,
+            party=party,
+            amount_cents=amount,
+            seats=on,
+            method="card",
+            taken_by=world.owner,
+        )
+    read = list(OrderLine.objects.select_related("item").filter(order__party=party))
+    shuffle.shuffle(read)
+    assert party_bill(party=party, lines=read).as_json() == party_bill(party=party).as_json()
 
 
 # --- the console: the bill page, paying, closing in two taps, firing from the card ---------

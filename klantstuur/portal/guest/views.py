@@ -36,7 +36,7 @@ from klantstuur.floor.models import Party, PartyStatus
 from klantstuur.floor.ordering import party_order_place
 from klantstuur.live.streams import sse
 from klantstuur.needs.selectors import feedback_given
-from klantstuur.orders.models import LineStatus, OrderChannel
+from klantstuur.orders.models import LineStatus, OrderChannel, OrderLine
 from klantstuur.portal.forms import RatingForm
 
 RATINGS = (1, 2, 3, 4, 5)
@@ -100,8 +100,10 @@ def _context(party: Party) -> dict[str, Any]:
         (e.data.get("touchpoint"), e.data.get("order_id"))
         for e in feedback_given(need_id=party.need_id)
     }
+    every_line: list[OrderLine] = []
     for found in orders:
         lines = list(found.lines.all())
+        every_line += lines
         found.served = any(x.status == LineStatus.SERVED for x in lines)  # type: ignore[attr-defined]
         found.rate = _rate(party, Touchpoint.SERVED, found.pk, rated)  # type: ignore[attr-defined]
     return {
@@ -110,7 +112,7 @@ def _context(party: Party) -> dict[str, Any]:
         "rate_order_taken": _rate(party, Touchpoint.ORDER_TAKEN, None, rated),
         "owner": party.need.owner,
         "ratings": RATINGS,
-        "bill": party_bill(party=party),
+        "bill": party_bill(party=party, lines=every_line),
         "left": party.status == PartyStatus.LEFT,
     }
 
