@@ -5,7 +5,8 @@
 # waiting for a CPU (/proc/<pid>/task/*/schedstat), and the simulator's JSON line
 # (latencies, and what was counted back in the database). docs/performance-floor.md.
 #
-#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ks_bench benchmarks/terrace_saturday.sh steered
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ks_bench \
+#       benchmarks/terrace_saturday.sh steered --workers 2     # one server process per core
 #
 # Arguments: organisation (steered|process), then anything for `klantstuur serve`.
 set -u
@@ -19,8 +20,12 @@ BIN="$(dirname "$0")/../.venv/bin"
 "$BIN/klantstuur" worker > /dev/null 2>&1 & WORKER=$!
 trap 'kill $SERVER $WORKER 2>/dev/null; sleep 3; kill $SERVER 2>/dev/null' EXIT
 sleep 5
-# On-CPU and waiting-for-a-CPU seconds, summed over the server's threads.
-sched() { cat /proc/"$1"/task/*/schedstat | awk '{c+=$1; w+=$2} END {printf "%.1f %.1f", c/1e9, w/1e9}'; }
+# On-CPU and waiting-for-a-CPU seconds, summed over the server's threads (and over its
+# worker processes with --workers N).
+sched() {
+    for pid in "$1" $(pgrep -P "$1"); do cat /proc/"$pid"/task/*/schedstat 2>/dev/null; done |
+        awk '{c+=$1; w+=$2} END {printf "%.1f %.1f", c/1e9, w/1e9}'
+}
 echo "start $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"
 ( while sleep 15; do echo "load $(date -u +%H:%M:%S) $(cut -d' ' -f1-3 /proc/loadavg)"; done ) & LOAD=$!
 BEFORE=$(sched $SERVER)

@@ -26,8 +26,19 @@ from .terrace_setup import STATIONS, Terrace, capacity
 
 WALK_MINUTES = 0.5  # from the pass to the table
 EAT_MINUTES = 12.0
-WRONG_TABLE_GUESS = 0.2
-KEEPALIVE = 2.0  # seconds an idle connection is kept  # process: the runner's guess of the table is wrong this often
+WRONG_TABLE_GUESS = 0.2  # process: the runner's guess of the table is wrong this often
+# A plate's last step at the table: the host looks at the bill again after one.
+PLATE_DONE = frozenset({"line_served"})
+# Steps the screen shows but that bring its crew no new work (their own taps, the plates
+# leaving): the crew reads its list again on anything else (new tickets, a fired course, a
+# recall, a plate put on the pass) or when its own timer says so.
+NO_NEW_WORK = {
+    "station": frozenset({"line_in_progress", "line_ready", "line_on_its_way", "line_served"}),
+    "runner": frozenset({"line_on_its_way", "line_served"}),
+}
+# A screen refetches this long after the last of a burst of messages (live.js: 25 ms).
+DEBOUNCE = 0.025
+KEEPALIVE = 2.0  # seconds an idle connection is kept
 
 
 @dataclass
@@ -168,15 +179,17 @@ class Player:
         """``key``: who acts on it (a station, the pass, a party); ``channel``: the live
         channel it listens to, for counting the events it heard against the journal."""
         self.screens.append(
-            asyncio.create_task(self._screen(stream, fragment, cookies, key, channel))
+            # Each screen is a browser of its own, with its own cookie jar.
+            asyncio.create_task(self._screen(stream, fragment, dict(cookies), key, channel))
         )
 
     async def _refetch(
-        self, fragment: str, cookies: dict[str, str], kind: str, pending: Any
+        self, fragment: str, cookies: dict[str, str], kind: str, pending: Any, again: Any
     ) -> None:
-        """Fetch the fragment until no message came in meanwhile (a browser's screen does the
-        same: one fetch at a time, and one more for whatever arrived during it)."""
+        """Fetch the fragment, once more while a message's debounce ran out meanwhile
+        (``live.js``: one fetch at a time, then one more for whatever was asked during it)."""
         while pending:
+            again.clear()
             taken = list(pending)
             pending.clear()
             began = time.time()
@@ -184,6 +197,10 @@ class Player:
             try:
                 r = await self._get(fragment, cookies, self.screen_http)
                 r.raise_for_status()
+                # Kept as a browser keeps them: the CSRF cookie is ``Secure``, which httpx
+                # never sends back over plain HTTP, so the server would make a new CSRF
+                # secret for every refetch where a browser (over HTTPS) reuses its one.
+                cookies.update(r.cookies.items())
             except httpx.HTTPError as exc:
                 if not self.stop.is_set():
                     self.stats.errors.append(f"GET {fragment}: {exc!r}")
@@ -194,6 +211,8 @@ class Player:
                 self.stats.latencies_ms.append((done - sent) * 1000)
                 self.stats.by_screen.setdefault(kind, []).append((done - sent) * 1000)
                 self.stats.from_event_ms.append((done - at) * 1000)
+            if not again.is_set():
+                return
 
     async def _screen(
         self, stream: str, fragment: str, cookies: dict[str, str], key: str, channel: str
@@ -201,6 +220,16 @@ class Player:
         kind = "guest" if key.startswith("party:") else "board"
         pending: list[tuple[float, float, float]] = []
         fetch: asyncio.Task[None] | None = None
+        again = asyncio.Event()  # asked for while a fetch was in flight
+        timer: asyncio.TimerHandle | None = None
+
+        def refresh() -> None:
+            nonlocal fetch
+            if fetch is None or fetch.done():
+                fetch = asyncio.create_task(self._refetch(fragment, cookies, kind, pending, again))
+            else:
+                again.set()
+
         heard = self.stats.received.setdefault(channel, set())
         window = self.stats.windows.setdefault(channel, [0.0, 0.0])
         try:
@@ -221,14 +250,21 @@ class Player:
                     heard.add(message["event"])
                     self.stats.arrivals_ms.append((now - sent) * 1000)
                     pending.append((at, sent, now))
-                    self.changed(key).set()
-                    if fetch is None or fetch.done():
-                        fetch = asyncio.create_task(self._refetch(fragment, cookies, kind, pending))
+                    if message.get("code") not in NO_NEW_WORK.get(key.split(":")[0], ()):
+                        self.changed(key).set()
+                    if message.get("code") in PLATE_DONE:
+                        self.changed(f"{key}:served").set()
+                    # As live.js: a burst of messages is one refetch, DEBOUNCE after the last.
+                    if timer is not None:
+                        timer.cancel()
+                    timer = asyncio.get_running_loop().call_later(DEBOUNCE, refresh)
         except httpx.HTTPError as exc:
             if not self.stop.is_set():
                 self.stats.errors.append(f"stream {stream}: {exc!r}")
         finally:
             window[1] = time.time()
+            if timer is not None:
+                timer.cancel()
             if fetch is not None:
                 fetch.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -345,7 +381,9 @@ class Player:
                 return bill
             if self.now() > self.o.minutes * 5:
                 return bill  # the kitchen never caught up: closed with what is open voided
-            await self.wait_change(f"party:{party_id}", 5.0)
+            # The host looks again when a plate reaches the table (the guest page's stream
+            # says so), not at every step of every plate.
+            await self.wait_change(f"party:{party_id}:served", 5.0)
 
     async def party(self, table: dict[str, Any], arrive: float) -> None:
         await self.sleep(arrive - self.now())

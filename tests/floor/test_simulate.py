@@ -58,6 +58,9 @@ def test_a_short_service_is_played_through_the_api(
     # A party still waiting at the end of the service leaves with the rest voided.
     assert served + lines.filter(status="cancelled").count() == figures["lines"]
     assert stats.latencies_ms, "the open screens heard the service"
+    # As a browser's screen (live.js): the messages of one write (an order's placing and
+    # its checkpoint) arrive together and are one refetch.
+    assert 0 < len(stats.fetch_ms) < len(stats.latencies_ms)
     if organisation == "steered":
         # Every plate at its seat; the API had nothing to prevent.
         assert stats.wrong_made == 0
