@@ -241,9 +241,11 @@ def run(args: argparse.Namespace, ids: dict[str, int]) -> dict[str, Any]:
         "seq_scan_on_shared_questions": "Seq Scan on community_sharedquestion" in plan,
     }
     for name, r in results.items():
-        # The first answer of a customer also makes their community name (one INSERT more).
-        spread = 2 if name == "answer" else 1
-        if len(r["queries"]) > spread:
+        # The first answer of a customer also makes their community name (one INSERT more);
+        # and any request may record its token's use (one UPDATE, at most once a minute,
+        # accounts.services.token_touch): one more query, never a count that grows.
+        spread = 3 if name == "answer" else 2
+        if len(r["queries"]) > spread or max(r["queries"]) - min(r["queries"]) >= spread:
             raise SystemExit(f"{name}: queries per request vary: {r['queries']}")
     return {"results": results, "checks": checks, "plan": plan}
 
