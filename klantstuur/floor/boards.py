@@ -35,7 +35,8 @@ def _lines() -> QuerySet[OrderLine]:
 # 640 model instances with every column of line, item, order, party, table, need and
 # owner (timestamps parsed and all) for a handful of fields (docs/performance-floor.md).
 # ``templates/floor/partials/board.html`` reads only these; a field added there goes here
-# too (tests/floor/test_pages.py counts the board's queries, so a miss shows as one per line).
+# too (tests/floor/test_board_fragment.py: the board's queries do not grow with its lines,
+# so a field read but not listed here fails it).
 BOARD_FIELDS = (
     "order_id",
     "item_id",
@@ -67,9 +68,14 @@ def _board_lines(station: Station) -> QuerySet[OrderLine]:
     )
 
 
+def _to_make(lines: QuerySet[OrderLine]) -> QuerySet[OrderLine]:
+    """What the station must make now, oldest first."""
+    return lines.filter(status__in=OPEN_AT_STATION).order_by("fired_at", "id")
+
+
 def station_lines(*, station: Station) -> QuerySet[OrderLine]:
     """What the station must make now, oldest first."""
-    return _lines().filter(station=station, status__in=OPEN_AT_STATION).order_by("fired_at", "id")
+    return _to_make(_lines().filter(station=station))
 
 
 def recent_bumps(*, station: Station, limit: int = RECENT_BUMPS) -> list[OrderLine]:
@@ -131,8 +137,7 @@ def tickets(*, station: Station, now: datetime) -> list[Ticket]:
     """The station's open lines grouped per order, the oldest ticket first (one query)."""
     out: dict[int, Ticket] = {}
     rank = {"ok": 0, "soon": 1, "late": 2}
-    board = _board_lines(station).filter(status__in=OPEN_AT_STATION).order_by("fired_at", "id")
-    for line in board:
+    for line in _to_make(_board_lines(station)):
         line.age = age_minutes(line, now)  # type: ignore[attr-defined]
         line.age_class = age_class(line, now)  # type: ignore[attr-defined]
         ticket = out.get(line.order_id)

@@ -7,6 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from klantstuur.orders.models import LineStatus, Order
@@ -103,3 +105,27 @@ def test_each_line_says_its_seat_course_and_times_in_the_readers_language(
     html = kitchen.get("/console/floor/stations/pannenkoeken/live/").content.decode()
     assert html.count(f'<small class="promise">{mixed}</small>') == 2
     assert 'class="ticket-fired"' not in html
+
+
+def test_the_boards_queries_do_not_grow_with_its_lines(
+    world: World,
+    login: Any,
+    seated: dict[str, Any],  # noqa: F811
+) -> None:
+    """The board reads only ``boards.BOARD_FIELDS``: a field the template reads beyond them
+    would be one query per line, open or among the last bumps."""
+    party = seated["party"]
+    host = login(world.owner)
+    kitchen = login(world.kitchen)
+    board = "/console/floor/stations/pannenkoeken/live/"
+    counts = []
+    for seats in ((1,), (1, 2, 3)):
+        grid = {f"q-{seat}-{seated['pancake'].pk}": "1" for seat in seats}
+        assert host.post(f"/console/floor/parties/{party.pk}/order/", grid).status_code == 302
+        ready = Order.objects.filter(party=party).latest("id").lines.order_by("id").first()
+        assert ready is not None
+        assert kitchen.post(f"/console/floor/lines/{ready.pk}/bump/").status_code == 302
+        with CaptureQueriesContext(connection) as read:
+            assert kitchen.get(board).status_code == 200
+        counts.append(len(read.captured_queries))
+    assert counts[0] == counts[1]
